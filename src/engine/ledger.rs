@@ -1,0 +1,200 @@
+//! The per-input ledger: every input ends in exactly one of `Updated` or `Failed`.
+//!
+//! This is where "nothing is lost" lives. An input moves out of `Pending` once and only
+//! once; an answer counts an input as updated only when HubSpot's result names it (by trace
+//! id, or by id when HubSpot echoes no trace id); anything HubSpot leaves out is failed.
+
+use crate::input::id_key;
+use crate::model::{BatchResponse, SimplePublicObject, SimplePublicObjectBatchInput, StandardError};
+use crate::report::{FailedInput, FailureReason, Progress};
+
+/// Where one input stands.
+#[derive(Clone, Debug, PartialEq)]
+enum Slot {
+    Pending,
+    Updated(Box<SimplePublicObject>),
+    Failed(FailureReason),
+}
+
+/// The state of every input of a run.
+#[derive(Clone, Debug)]
+pub struct Ledger {
+    slots: Vec<Slot>,
+    done: usize,
+    failed: usize,
+    updated: usize,
+    errors: Vec<StandardError>,
+}
+
+impl Ledger {
+    /// A ledger of `n` pending inputs.
+    pub fn new(n: usize) -> Self {
+        Ledger {
+            slots: vec![Slot::Pending; n],
+            done: 0,
+            failed: 0,
+            updated: 0,
+            errors: Vec::new(),
+        }
+    }
+
+    /// Settled, failed and total counts.
+    pub fn progress(&self) -> Progress {
+        Progress {
+            done: self.done,
+            failed: self.failed,
+            total: self.slots.len(),
+        }
+    }
+
+    /// How many inputs are updated.
+    pub fn updated(&self) -> usize {
+        self.updated
+    }
+
+    /// Whether input `i` is still pending.
+    pub fn is_pending(&self, i: usize) -> bool {
+        matches!(self.slots.get(i), Some(Slot::Pending))
+    }
+
+    /// Marks input `i` failed, if it is still pending.
+    pub fn fail(&mut self, i: usize, reason: FailureReason) -> bool {
+        match self.slots.get_mut(i) {
+            Some(slot @ Slot::Pending) => {
+                *slot = Slot::Failed(reason);
+                self.done += 1;
+                self.failed += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn update(&mut self, i: usize, object: SimplePublicObject) -> bool {
+        match self.slots.get_mut(i) {
+            Some(slot @ Slot::Pending) => {
+                *slot = Slot::Updated(Box::new(object));
+                self.done += 1;
+                self.updated += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Settles the inputs of one batch from a 200/207 answer. `generated[i]` says the trace
+    /// id of input `i` was ours, to be removed from the result the user sees.
+    pub fn apply(
+        &mut self,
+        batch: &[usize],
+        inputs: &[SimplePublicObjectBatchInput],
+        generated: &[bool],
+        status: u16,
+        response: BatchResponse,
+    ) {
+        let input = |i: usize| inputs.get(i);
+        let mut claimed = vec![false; batch.len()];
+        for mut object in response.results {
+            let found = match object.object_write_trace_id.as_deref() {
+                // A trace id is exact: trust it and nothing else.
+                Some(trace) => batch.iter().position(|&i| {
+                    input(i).and_then(|x| x.object_write_trace_id.as_deref()) == Some(trace)
+                }),
+                None => batch.iter().enumerate().position(|(k, &i)| {
+                    !claimed.get(k).copied().unwrap_or(true)
+                        && input(i).is_some_and(|x| names(x, &object))
+                }),
+            };
+            let Some(k) = found else { continue };
+            if claimed.get(k).copied().unwrap_or(true) {
+                continue;
+            }
+            if let Some(c) = claimed.get_mut(k) {
+                *c = true;
+            }
+            let Some(&i) = batch.get(k) else { continue };
+            if generated.get(i).copied().unwrap_or(false) {
+                object.object_write_trace_id = None;
+            }
+            self.update(i, object);
+        }
+        for error in response.errors {
+            for (k, &i) in batch.iter().enumerate() {
+                if claimed.get(k).copied().unwrap_or(true) {
+                    continue;
+                }
+                if input(i).is_some_and(|x| concerns(&error, x)) {
+                    self.fail(i, reason_from_standard_error(status, &error));
+                }
+            }
+            self.errors.push(error);
+        }
+        for &i in batch {
+            self.fail(
+                i,
+                FailureReason::new(
+                    Some(status),
+                    "NOT_UPDATED",
+                    "HubSpot's answer did not include this record, so it was not updated (HubSpot silently leaves out ids it cannot find)",
+                ),
+            );
+        }
+    }
+
+    /// Takes the final lists: updated objects and failed inputs in input order, and the
+    /// per-item errors.
+    pub fn finish(
+        self,
+        inputs: &[SimplePublicObjectBatchInput],
+    ) -> (Vec<SimplePublicObject>, Vec<FailedInput>, Vec<StandardError>) {
+        let mut results = Vec::with_capacity(self.updated);
+        let mut failed = Vec::with_capacity(self.failed);
+        for (index, slot) in self.slots.into_iter().enumerate() {
+            let id = inputs.get(index).map(|x| x.id.clone()).unwrap_or_default();
+            match slot {
+                Slot::Updated(o) => results.push(*o),
+                Slot::Failed(error) => failed.push(FailedInput { index, id, error }),
+                // Unreachable when the engine finishes normally; kept visible, never dropped.
+                Slot::Pending => failed.push(FailedInput {
+                    index,
+                    id,
+                    error: FailureReason::new(None, "NOT_SENT", "the run ended before this input was sent"),
+                }),
+            }
+        }
+        (results, failed, self.errors)
+    }
+}
+
+/// Whether `object` is the record `input` names, by id.
+fn names(input: &SimplePublicObjectBatchInput, object: &SimplePublicObject) -> bool {
+    match id_key(input) {
+        "" => object.id == input.id,
+        property => object.properties.get(property).and_then(|v| v.as_deref()) == Some(input.id.as_str()),
+    }
+}
+
+/// Whether a per-item error is about `input`.
+fn concerns(error: &StandardError, input: &SimplePublicObjectBatchInput) -> bool {
+    if let (Some(a), Some(b)) = (&error.object_write_trace_id, &input.object_write_trace_id) {
+        return a == b;
+    }
+    error.id.as_deref() == Some(input.id.as_str())
+        || error
+            .context
+            .0
+            .iter()
+            .any(|(k, ids)| (k == "ids" || k == "id") && ids.iter().any(|v| *v == input.id))
+}
+
+fn reason_from_standard_error(status: u16, e: &StandardError) -> FailureReason {
+    FailureReason {
+        status: Some(status),
+        category: if e.category.is_empty() { "HTTP_ERROR".to_owned() } else { e.category.clone() },
+        message: e.message.clone(),
+        correlation_id: None,
+        sub_category: e.sub_category.as_ref().map(crate::response::sub_category_text),
+        context: (!e.context.is_empty()).then(|| e.context.clone()),
+        errors: e.errors.clone(),
+    }
+}

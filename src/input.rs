@@ -1,0 +1,435 @@
+//! Input validation and property formatting.
+//!
+//! Values arrive as [`Value`]: a faithful picture of what the caller passed (from JS, any
+//! value at all), so that every refusal can name the exact `inputs[i].field` before anything
+//! is sent.
+
+use crate::error::HubSpotError;
+use crate::model::{Map, SimplePublicObjectBatchInput};
+
+/// A value as the caller gave it: the JS types a property value or field may hold.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A string.
+    Str(String),
+    /// A number (JS numbers are `f64`).
+    Number(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A `Date`, as epoch milliseconds (NaN for an invalid date).
+    Date(f64),
+    /// An array.
+    List(Vec<Value>),
+    /// `null`.
+    Null,
+    /// `undefined`, or a missing field.
+    Undefined,
+    /// A plain object (used for option objects; never valid as a property value).
+    Object(Vec<(String, Value)>),
+    /// Anything else; the name says what it was (`"object"`, `"bigint"`, `"function"`...).
+    Other(&'static str),
+}
+
+/// One input as given, before validation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RawInput {
+    /// An object with these fields.
+    Object {
+        /// `id`
+        id: Value,
+        /// `properties`: the entries when it is a plain object, else what it was.
+        properties: Result<Vec<(String, Value)>, Value>,
+        /// `idProperty`
+        id_property: Value,
+        /// `objectWriteTraceId`
+        object_write_trace_id: Value,
+        /// Keys of the object other than the four above.
+        unknown_fields: Vec<String>,
+    },
+    /// Not an object; the name says what it was.
+    NotObject(&'static str),
+}
+
+const EXPECTED_VALUE: &str = "expected string, number, boolean, Date, string[] or null";
+
+/// Formats a number the way HubSpot reads numbers: plain decimal, never exponent notation,
+/// the shortest digits that read back as the same `f64`.
+pub fn format_number(n: f64) -> String {
+    if n == 0.0 {
+        // Both zeros: JS prints -0 as "0" too.
+        return "0".to_owned();
+    }
+    format!("{n}")
+}
+
+/// Formats one property value as the string HubSpot stores (contract point 7). `Err` holds
+/// the reason, without the path; callers prefix it.
+pub fn format_value(value: &Value) -> Result<String, String> {
+    match value {
+        Value::Str(s) => Ok(s.clone()),
+        Value::Number(n) if n.is_finite() => Ok(format_number(*n)),
+        Value::Number(n) => Err(format!("expected a finite number, got {}", js_number(*n))),
+        Value::Bool(b) => Ok(if *b { "true" } else { "false" }.to_owned()),
+        Value::Date(ms) if ms.is_finite() => Ok(format_number(ms.trunc())),
+        Value::Date(_) => Err("expected a valid Date, got an Invalid Date".to_owned()),
+        Value::Null => Ok(String::new()),
+        Value::List(items) => {
+            let mut out = String::new();
+            for (i, item) in items.iter().enumerate() {
+                let Value::Str(s) = item else {
+                    return Err(format!("[{i}]: expected string, got {}", type_name(item)));
+                };
+                if s.contains(';') {
+                    return Err(format!(
+                        "[{i}]: contains \";\", which HubSpot uses to separate the values of a multi-select property"
+                    ));
+                }
+                if i > 0 {
+                    out.push(';');
+                }
+                out.push_str(s);
+            }
+            Ok(out)
+        }
+        other => Err(format!("{EXPECTED_VALUE}, got {}", type_name(other))),
+    }
+}
+
+fn js_number(n: f64) -> &'static str {
+    if n.is_nan() {
+        "NaN"
+    } else if n > 0.0 {
+        "Infinity"
+    } else {
+        "-Infinity"
+    }
+}
+
+pub(crate) fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Str(_) => "string",
+        Value::Number(_) => "number",
+        Value::Bool(_) => "boolean",
+        Value::Date(_) => "Date",
+        Value::List(_) => "array",
+        Value::Null => "null",
+        Value::Undefined => "undefined",
+        Value::Object(_) => "object",
+        Value::Other(name) => name,
+    }
+}
+
+/// Writes `.name` or `["name"]` so paths stay readable for odd property names.
+fn push_key(path: &mut String, key: &str) {
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        && !key.starts_with(|c: char| c.is_ascii_digit());
+    if plain {
+        path.push('.');
+        path.push_str(key);
+    } else {
+        path.push('[');
+        crate::json::write_string(path, key);
+        path.push(']');
+    }
+}
+
+fn optional_string(value: &Value, path: impl FnOnce() -> String) -> Result<Option<String>, HubSpotError> {
+    match value {
+        Value::Undefined => Ok(None),
+        Value::Str(s) if !s.is_empty() => Ok(Some(s.clone())),
+        Value::Str(_) => Err(HubSpotError::invalid_input(format!(
+            "{}: expected a non-empty string",
+            path()
+        ))),
+        other => Err(HubSpotError::invalid_input(format!(
+            "{}: expected a string, got {}",
+            path(),
+            type_name(other)
+        ))),
+    }
+}
+
+/// Validates and formats a whole call's inputs. `default_id_property` is
+/// `UpdateOptions.idProperty`; an input's own `idProperty` overrides it.
+///
+/// Refuses, naming the input and field: non-objects, unknown fields, empty or non-string ids,
+/// property values of the wrong type, and duplicates of (idProperty, id) or of
+/// `objectWriteTraceId` within the call.
+pub fn validate_inputs(
+    raw: &[RawInput],
+    default_id_property: Option<&str>,
+) -> Result<Vec<SimplePublicObjectBatchInput>, HubSpotError> {
+    if let Some(p) = default_id_property {
+        if p.is_empty() {
+            return Err(HubSpotError::invalid_input("idProperty: expected a non-empty string"));
+        }
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    for (index, item) in raw.iter().enumerate() {
+        out.push(validate_one(index, item, default_id_property)?);
+    }
+    check_unique(&out)?;
+    Ok(out)
+}
+
+fn validate_one(
+    index: usize,
+    item: &RawInput,
+    default_id_property: Option<&str>,
+) -> Result<SimplePublicObjectBatchInput, HubSpotError> {
+    let RawInput::Object {
+        id,
+        properties,
+        id_property,
+        object_write_trace_id,
+        unknown_fields,
+    } = item
+    else {
+        let RawInput::NotObject(what) = item else {
+            return Err(HubSpotError::invalid_input(format!("inputs[{index}]: expected an object")));
+        };
+        return Err(HubSpotError::invalid_input(format!(
+            "inputs[{index}]: expected an object with id and properties, got {what}"
+        )));
+    };
+    if let Some(field) = unknown_fields.first() {
+        let mut path = format!("inputs[{index}]");
+        push_key(&mut path, field);
+        return Err(HubSpotError::invalid_input(format!(
+            "{path}: unknown field (an input has id, properties, idProperty and objectWriteTraceId)"
+        )));
+    }
+    let id = match id {
+        Value::Str(s) if !s.is_empty() => s.clone(),
+        Value::Str(_) => {
+            return Err(HubSpotError::invalid_input(format!(
+                "inputs[{index}].id: expected a non-empty string"
+            )))
+        }
+        other => {
+            return Err(HubSpotError::invalid_input(format!(
+                "inputs[{index}].id: expected a non-empty string, got {}",
+                type_name(other)
+            )))
+        }
+    };
+    let entries = match properties {
+        Ok(entries) => entries,
+        Err(what) => {
+            return Err(HubSpotError::invalid_input(format!(
+                "inputs[{index}].properties: expected an object of property values, got {}",
+                type_name(what)
+            )))
+        }
+    };
+    let mut formatted = Vec::with_capacity(entries.len());
+    for (name, value) in entries {
+        if name.is_empty() {
+            return Err(HubSpotError::invalid_input(format!(
+                "inputs[{index}].properties: a property name is empty"
+            )));
+        }
+        match format_value(value) {
+            Ok(s) => formatted.push((name.clone(), s)),
+            Err(reason) => {
+                let mut path = format!("inputs[{index}].properties");
+                push_key(&mut path, name);
+                let sep = if reason.starts_with('[') { "" } else { ": " };
+                return Err(HubSpotError::invalid_input(format!("{path}{sep}{reason}")));
+            }
+        }
+    }
+    let id_property = optional_string(id_property, || format!("inputs[{index}].idProperty"))?
+        .or_else(|| default_id_property.map(str::to_owned));
+    let object_write_trace_id = optional_string(object_write_trace_id, || {
+        format!("inputs[{index}].objectWriteTraceId")
+    })?;
+    Ok(SimplePublicObjectBatchInput {
+        id,
+        properties: Map(formatted),
+        id_property,
+        object_write_trace_id,
+    })
+}
+
+/// The property an input's id is a value of; `None` and `hs_object_id` both mean the
+/// internal id.
+pub fn id_key(input: &SimplePublicObjectBatchInput) -> &str {
+    match input.id_property.as_deref() {
+        None | Some("hs_object_id") => "",
+        Some(p) => p,
+    }
+}
+
+fn check_unique(inputs: &[SimplePublicObjectBatchInput]) -> Result<(), HubSpotError> {
+    // Sorting indexes finds duplicates without pulling a hash map into the wasm.
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    let key = |i: usize| inputs.get(i).map(|x| (id_key(x), x.id.as_str()));
+    order.sort_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
+    if let Some((a, b)) = first_adjacent_equal(&order, key) {
+        let id = inputs.get(b).map(|x| x.id.as_str()).unwrap_or_default();
+        let mut quoted = String::new();
+        crate::json::write_string(&mut quoted, id);
+        return Err(HubSpotError::invalid_input(format!(
+            "inputs[{b}].id: duplicate of inputs[{a}].id ({quoted}); HubSpot rejects a batch that names a record twice"
+        )));
+    }
+    let trace = |i: usize| inputs.get(i).and_then(|x| x.object_write_trace_id.as_deref());
+    order.sort_by(|&a, &b| trace(a).cmp(&trace(b)).then(a.cmp(&b)));
+    let keyed = |i: usize| trace(i).map(Some).unwrap_or(None);
+    if let Some((a, b)) = first_adjacent_equal(&order, |i| keyed(i).map(|t| ("", t))) {
+        return Err(HubSpotError::invalid_input(format!(
+            "inputs[{b}].objectWriteTraceId: duplicate of inputs[{a}].objectWriteTraceId; trace ids must be unique within one update()"
+        )));
+    }
+    Ok(())
+}
+
+/// In `order` (sorted by `key`), the first pair of neighbours with equal, present keys, as
+/// (lower index, higher index).
+fn first_adjacent_equal<'a>(
+    order: &[usize],
+    key: impl Fn(usize) -> Option<(&'a str, &'a str)>,
+) -> Option<(usize, usize)> {
+    let mut found: Option<(usize, usize)> = None;
+    for pair in order.windows(2) {
+        if let [a, b] = pair {
+            if let (Some(ka), Some(kb)) = (key(*a), key(*b)) {
+                if ka == kb {
+                    let candidate = ((*a).min(*b), (*a).max(*b));
+                    // Report the earliest second occurrence, the way a person reads the list.
+                    if found.is_none_or(|f| candidate.1 < f.1) {
+                        found = Some(candidate);
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(id: &str, props: Vec<(&str, Value)>) -> RawInput {
+        RawInput::Object {
+            id: Value::Str(id.into()),
+            properties: Ok(props.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
+            id_property: Value::Undefined,
+            object_write_trace_id: Value::Undefined,
+            unknown_fields: vec![],
+        }
+    }
+
+    fn err(raw: &[RawInput]) -> String {
+        validate_inputs(raw, None).unwrap_err().message
+    }
+
+    #[test]
+    fn formats_values_as_hubspot_strings() {
+        assert_eq!(format_value(&Value::Number(1.5)).unwrap(), "1.5");
+        assert_eq!(format_value(&Value::Number(1e21)).unwrap(), "1000000000000000000000");
+        assert_eq!(format_value(&Value::Number(1e-7)).unwrap(), "0.0000001");
+        assert_eq!(format_value(&Value::Number(-0.0)).unwrap(), "0");
+        assert_eq!(format_value(&Value::Number(42.0)).unwrap(), "42");
+        assert_eq!(format_value(&Value::Number(0.1 + 0.2)).unwrap(), "0.30000000000000004");
+        assert_eq!(format_value(&Value::Bool(true)).unwrap(), "true");
+        assert_eq!(format_value(&Value::Bool(false)).unwrap(), "false");
+        assert_eq!(format_value(&Value::Date(1_572_480_000_000.0)).unwrap(), "1572480000000");
+        assert_eq!(format_value(&Value::Null).unwrap(), "");
+        assert_eq!(
+            format_value(&Value::List(vec![Value::Str("a".into()), Value::Str("b c".into())]))
+                .unwrap(),
+            "a;b c"
+        );
+        assert_eq!(format_value(&Value::List(vec![])).unwrap(), "");
+        assert!(format_value(&Value::Number(f64::NAN)).unwrap_err().contains("NaN"));
+        assert!(format_value(&Value::Number(f64::INFINITY)).is_err());
+        assert!(format_value(&Value::Date(f64::NAN)).is_err());
+        assert!(format_value(&Value::List(vec![Value::Str("a;b".into())])).is_err());
+        assert!(format_value(&Value::Other("object")).is_err());
+        assert!(format_value(&Value::Undefined).is_err());
+    }
+
+    #[test]
+    fn names_the_input_and_field() {
+        let raw = vec![
+            input("1", vec![]),
+            input("2", vec![]),
+            input("3", vec![]),
+            input("4", vec![("amount", Value::Other("object"))]),
+        ];
+        assert_eq!(
+            err(&raw),
+            "inputs[3].properties.amount: expected string, number, boolean, Date, string[] or null, got object"
+        );
+        let raw = vec![input("1", vec![("tags", Value::List(vec![Value::Str("x;y".into())]))])];
+        assert!(err(&raw).starts_with("inputs[0].properties.tags[0]: contains \";\""));
+        let raw = vec![input("1", vec![("my prop", Value::Number(f64::NAN))])];
+        assert_eq!(
+            err(&raw),
+            "inputs[0].properties[\"my prop\"]: expected a finite number, got NaN"
+        );
+        assert_eq!(err(&[RawInput::NotObject("number")]), "inputs[0]: expected an object with id and properties, got number");
+        assert_eq!(err(&[input("", vec![])]), "inputs[0].id: expected a non-empty string");
+        let missing_props = RawInput::Object {
+            id: Value::Str("1".into()),
+            properties: Err(Value::Undefined),
+            id_property: Value::Undefined,
+            object_write_trace_id: Value::Undefined,
+            unknown_fields: vec![],
+        };
+        assert!(err(&[missing_props]).starts_with("inputs[0].properties: expected an object"));
+        let unknown = RawInput::Object {
+            id: Value::Str("1".into()),
+            properties: Ok(vec![]),
+            id_property: Value::Undefined,
+            object_write_trace_id: Value::Undefined,
+            unknown_fields: vec!["idproperty".into()],
+        };
+        assert!(err(&[unknown]).starts_with("inputs[0].idproperty: unknown field"));
+    }
+
+    #[test]
+    fn refuses_duplicates_per_id_property() {
+        let raw = vec![input("1", vec![]), input("2", vec![]), input("1", vec![])];
+        assert!(err(&raw).starts_with("inputs[2].id: duplicate of inputs[0].id (\"1\")"));
+        // The same value under a different idProperty names a different record.
+        let mut other = input("1", vec![]);
+        if let RawInput::Object { id_property, .. } = &mut other {
+            *id_property = Value::Str("deal_external_id".into());
+        }
+        assert!(validate_inputs(&[input("1", vec![]), other], None).is_ok());
+        // hs_object_id is the internal id.
+        let mut same = input("1", vec![]);
+        if let RawInput::Object { id_property, .. } = &mut same {
+            *id_property = Value::Str("hs_object_id".into());
+        }
+        assert!(validate_inputs(&[input("1", vec![]), same], None).is_err());
+    }
+
+    #[test]
+    fn refuses_duplicate_trace_ids() {
+        let with_trace = |id: &str, t: &str| RawInput::Object {
+            id: Value::Str(id.into()),
+            properties: Ok(vec![]),
+            id_property: Value::Undefined,
+            object_write_trace_id: Value::Str(t.into()),
+            unknown_fields: vec![],
+        };
+        let raw = vec![with_trace("1", "a"), with_trace("2", "b"), with_trace("3", "a")];
+        assert!(err(&raw).starts_with("inputs[2].objectWriteTraceId: duplicate of inputs[0]"));
+        assert!(validate_inputs(&[with_trace("1", "a"), input("2", vec![]), input("3", vec![])], None).is_ok());
+    }
+
+    #[test]
+    fn applies_the_default_id_property() {
+        let out = validate_inputs(&[input("ext-1", vec![("dealname", Value::Str("x".into()))])], Some("deal_external_id")).unwrap();
+        assert_eq!(out[0].id_property.as_deref(), Some("deal_external_id"));
+        assert_eq!(out[0].properties.get("dealname").map(String::as_str), Some("x"));
+    }
+}
