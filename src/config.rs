@@ -111,7 +111,13 @@ const CLIENT_KEYS: &[&str] = &[
     "timeoutMs",
     "fetch",
 ];
-const BUILD_KEYS: &[&str] = &["accessToken", "baseUrl", "objectType", "batchSize", "idProperty"];
+const BUILD_KEYS: &[&str] = &[
+    "accessToken",
+    "baseUrl",
+    "objectType",
+    "batchSize",
+    "idProperty",
+];
 
 /// Options parsed from a JS-style options object.
 #[derive(Clone, Debug, PartialEq)]
@@ -124,7 +130,10 @@ pub struct ParsedOptions {
 
 /// Parses an options object given as entries. `what` names it in messages (`"options"`).
 /// Errors are `INVALID_CONFIG` for client options, `INVALID_INPUT` for build options.
-pub fn parse_options(entries: &[(String, Value)], set: OptionSet) -> Result<ParsedOptions, HubSpotError> {
+pub fn parse_options(
+    entries: &[(String, Value)],
+    set: OptionSet,
+) -> Result<ParsedOptions, HubSpotError> {
     let fail = |msg: String| match set {
         OptionSet::Client => HubSpotError::invalid_config(msg),
         OptionSet::Build => HubSpotError::invalid_input(msg),
@@ -207,10 +216,8 @@ pub fn parse_options(entries: &[(String, Value)], set: OptionSet) -> Result<Pars
                 _ => return Err(fail("options.timeoutMs: expected a positive number of milliseconds".to_owned())),
             },
             "rateLimit" => config.rate_limit = parse_rate_limit(value).map_err(fail)?,
-            "fetch" => {
-                if !matches!(value, Value::Other("function")) {
-                    return Err(fail(format!("options.fetch: expected a function, got {}", type_name(value))));
-                }
+            "fetch" if !matches!(value, Value::Other("function")) => {
+                return Err(fail(format!("options.fetch: expected a function, got {}", type_name(value))));
             }
             "idProperty" => match value {
                 Value::Str(s) if !s.is_empty() => id_property = Some(s.clone()),
@@ -219,19 +226,30 @@ pub fn parse_options(entries: &[(String, Value)], set: OptionSet) -> Result<Pars
             _ => {}
         }
     }
-    if set == OptionSet::Client && config.access_token.is_none() && (!base_url_given || config.base_url == DEFAULT_BASE_URL) {
+    if set == OptionSet::Client
+        && config.access_token.is_none()
+        && (!base_url_given || config.base_url == DEFAULT_BASE_URL)
+    {
         return Err(fail(
             "options.accessToken: required when calling HubSpot directly; without a token, set baseUrl to a proxy that adds it"
                 .to_owned(),
         ));
     }
-    Ok(ParsedOptions { config, id_property })
+    Ok(ParsedOptions {
+        config,
+        id_property,
+    })
 }
 
 fn parse_rate_limit(value: &Value) -> Result<Option<RateLimit>, String> {
-    const MSG: &str = "options.rateLimit: expected { requests: integer >= 1, intervalMs: number > 0 } or null";
+    const MSG: &str =
+        "options.rateLimit: expected { requests: integer >= 1, intervalMs: number > 0 } or null";
     let Value::Object(entries) = value else {
-        return if matches!(value, Value::Null) { Ok(None) } else { Err(MSG.to_owned()) };
+        return if matches!(value, Value::Null) {
+            Ok(None)
+        } else {
+            Err(MSG.to_owned())
+        };
     };
     let mut requests = None;
     let mut interval_ms = None;
@@ -298,7 +316,10 @@ pub fn normalize_base_url(url: &str) -> Result<String, String> {
         _ => return Err("must be an http(s) URL".to_owned()),
     }
     let path = path.trim_end_matches('/');
-    Ok(format!("{scheme}://{}{path}", authority.to_ascii_lowercase()))
+    Ok(format!(
+        "{scheme}://{}{path}",
+        authority.to_ascii_lowercase()
+    ))
 }
 
 /// The host of an authority (`host[:port]`), lowercased; IPv6 keeps its brackets.
@@ -318,7 +339,8 @@ fn host_of(authority: &str) -> Option<String> {
             return None;
         }
     }
-    let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '[' | ']' | ':');
+    let valid =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '[' | ']' | ':');
     if host.is_empty() || !host.chars().all(valid) {
         return None;
     }
@@ -343,18 +365,39 @@ mod tests {
     use super::*;
 
     fn opts(entries: Vec<(&str, Value)>) -> Result<ParsedOptions, HubSpotError> {
-        let e: Vec<(String, Value)> = entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        let e: Vec<(String, Value)> = entries
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
         parse_options(&e, OptionSet::Client)
     }
 
     #[test]
     fn base_url_rules() {
-        assert_eq!(normalize_base_url("https://api.hubapi.com/").unwrap(), "https://api.hubapi.com");
-        assert_eq!(normalize_base_url("https://proxy.example/hubspot/").unwrap(), "https://proxy.example/hubspot");
-        assert_eq!(normalize_base_url("http://127.0.0.1:8080").unwrap(), "http://127.0.0.1:8080");
-        assert_eq!(normalize_base_url("http://127.1.2.3").unwrap(), "http://127.1.2.3");
-        assert_eq!(normalize_base_url("HTTP://LOCALHOST:3000").unwrap(), "http://localhost:3000");
-        assert_eq!(normalize_base_url("http://[::1]:9").unwrap(), "http://[::1]:9");
+        assert_eq!(
+            normalize_base_url("https://api.hubapi.com/").unwrap(),
+            "https://api.hubapi.com"
+        );
+        assert_eq!(
+            normalize_base_url("https://proxy.example/hubspot/").unwrap(),
+            "https://proxy.example/hubspot"
+        );
+        assert_eq!(
+            normalize_base_url("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            normalize_base_url("http://127.1.2.3").unwrap(),
+            "http://127.1.2.3"
+        );
+        assert_eq!(
+            normalize_base_url("HTTP://LOCALHOST:3000").unwrap(),
+            "http://localhost:3000"
+        );
+        assert_eq!(
+            normalize_base_url("http://[::1]:9").unwrap(),
+            "http://[::1]:9"
+        );
         for bad in [
             "http://example.com",
             "http://10.0.0.1",
@@ -397,14 +440,26 @@ mod tests {
         assert!(opts(vec![tok.clone(), ("bogus", Value::Number(1.0))]).is_err());
         assert!(opts(vec![tok.clone(), ("fetch", Value::Str("x".into()))]).is_err());
         assert!(opts(vec![tok.clone(), ("fetch", Value::Other("function"))]).is_ok());
-        assert_eq!(opts(vec![tok.clone(), ("rateLimit", Value::Null)]).unwrap().config.rate_limit, None);
+        assert_eq!(
+            opts(vec![tok.clone(), ("rateLimit", Value::Null)])
+                .unwrap()
+                .config
+                .rate_limit,
+            None
+        );
         let rl = Value::Object(vec![
             ("requests".into(), Value::Number(190.0)),
             ("intervalMs".into(), Value::Number(10_000.0)),
         ]);
         assert_eq!(
-            opts(vec![tok.clone(), ("rateLimit", rl)]).unwrap().config.rate_limit,
-            Some(RateLimit { requests: 190, interval_ms: 10_000.0 })
+            opts(vec![tok.clone(), ("rateLimit", rl)])
+                .unwrap()
+                .config
+                .rate_limit,
+            Some(RateLimit {
+                requests: 190,
+                interval_ms: 10_000.0
+            })
         );
         assert!(opts(vec![tok, ("rateLimit", Value::Object(vec![]))]).is_err());
     }

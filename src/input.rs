@@ -136,7 +136,10 @@ fn push_key(path: &mut String, key: &str) {
     }
 }
 
-fn optional_string(value: &Value, path: impl FnOnce() -> String) -> Result<Option<String>, HubSpotError> {
+fn optional_string(
+    value: &Value,
+    path: impl FnOnce() -> String,
+) -> Result<Option<String>, HubSpotError> {
     match value {
         Value::Undefined => Ok(None),
         Value::Str(s) if !s.is_empty() => Ok(Some(s.clone())),
@@ -164,7 +167,9 @@ pub fn validate_inputs(
 ) -> Result<Vec<SimplePublicObjectBatchInput>, HubSpotError> {
     if let Some(p) = default_id_property {
         if p.is_empty() {
-            return Err(HubSpotError::invalid_input("idProperty: expected a non-empty string"));
+            return Err(HubSpotError::invalid_input(
+                "idProperty: expected a non-empty string",
+            ));
         }
     }
     let mut out = Vec::with_capacity(raw.len());
@@ -189,7 +194,9 @@ fn validate_one(
     } = item
     else {
         let RawInput::NotObject(what) = item else {
-            return Err(HubSpotError::invalid_input(format!("inputs[{index}]: expected an object")));
+            return Err(HubSpotError::invalid_input(format!(
+                "inputs[{index}]: expected an object"
+            )));
         };
         return Err(HubSpotError::invalid_input(format!(
             "inputs[{index}]: expected an object with id and properties, got {what}"
@@ -277,7 +284,11 @@ fn check_unique(inputs: &[SimplePublicObjectBatchInput]) -> Result<(), HubSpotEr
             "inputs[{b}].id: duplicate of inputs[{a}].id ({quoted}); HubSpot rejects a batch that names a record twice"
         )));
     }
-    let trace = |i: usize| inputs.get(i).and_then(|x| x.object_write_trace_id.as_deref());
+    let trace = |i: usize| {
+        inputs
+            .get(i)
+            .and_then(|x| x.object_write_trace_id.as_deref())
+    };
     order.sort_by(|&a, &b| trace(a).cmp(&trace(b)).then(a.cmp(&b)));
     let keyed = |i: usize| trace(i).map(Some).unwrap_or(None);
     if let Some((a, b)) = first_adjacent_equal(&order, |i| keyed(i).map(|t| ("", t))) {
@@ -332,22 +343,36 @@ mod tests {
     #[test]
     fn formats_values_as_hubspot_strings() {
         assert_eq!(format_value(&Value::Number(1.5)).unwrap(), "1.5");
-        assert_eq!(format_value(&Value::Number(1e21)).unwrap(), "1000000000000000000000");
+        assert_eq!(
+            format_value(&Value::Number(1e21)).unwrap(),
+            "1000000000000000000000"
+        );
         assert_eq!(format_value(&Value::Number(1e-7)).unwrap(), "0.0000001");
         assert_eq!(format_value(&Value::Number(-0.0)).unwrap(), "0");
         assert_eq!(format_value(&Value::Number(42.0)).unwrap(), "42");
-        assert_eq!(format_value(&Value::Number(0.1 + 0.2)).unwrap(), "0.30000000000000004");
+        assert_eq!(
+            format_value(&Value::Number(0.1 + 0.2)).unwrap(),
+            "0.30000000000000004"
+        );
         assert_eq!(format_value(&Value::Bool(true)).unwrap(), "true");
         assert_eq!(format_value(&Value::Bool(false)).unwrap(), "false");
-        assert_eq!(format_value(&Value::Date(1_572_480_000_000.0)).unwrap(), "1572480000000");
+        assert_eq!(
+            format_value(&Value::Date(1_572_480_000_000.0)).unwrap(),
+            "1572480000000"
+        );
         assert_eq!(format_value(&Value::Null).unwrap(), "");
         assert_eq!(
-            format_value(&Value::List(vec![Value::Str("a".into()), Value::Str("b c".into())]))
-                .unwrap(),
+            format_value(&Value::List(vec![
+                Value::Str("a".into()),
+                Value::Str("b c".into())
+            ]))
+            .unwrap(),
             "a;b c"
         );
         assert_eq!(format_value(&Value::List(vec![])).unwrap(), "");
-        assert!(format_value(&Value::Number(f64::NAN)).unwrap_err().contains("NaN"));
+        assert!(format_value(&Value::Number(f64::NAN))
+            .unwrap_err()
+            .contains("NaN"));
         assert!(format_value(&Value::Number(f64::INFINITY)).is_err());
         assert!(format_value(&Value::Date(f64::NAN)).is_err());
         assert!(format_value(&Value::List(vec![Value::Str("a;b".into())])).is_err());
@@ -367,15 +392,24 @@ mod tests {
             err(&raw),
             "inputs[3].properties.amount: expected string, number, boolean, Date, string[] or null, got object"
         );
-        let raw = vec![input("1", vec![("tags", Value::List(vec![Value::Str("x;y".into())]))])];
+        let raw = vec![input(
+            "1",
+            vec![("tags", Value::List(vec![Value::Str("x;y".into())]))],
+        )];
         assert!(err(&raw).starts_with("inputs[0].properties.tags[0]: contains \";\""));
         let raw = vec![input("1", vec![("my prop", Value::Number(f64::NAN))])];
         assert_eq!(
             err(&raw),
             "inputs[0].properties[\"my prop\"]: expected a finite number, got NaN"
         );
-        assert_eq!(err(&[RawInput::NotObject("number")]), "inputs[0]: expected an object with id and properties, got number");
-        assert_eq!(err(&[input("", vec![])]), "inputs[0].id: expected a non-empty string");
+        assert_eq!(
+            err(&[RawInput::NotObject("number")]),
+            "inputs[0]: expected an object with id and properties, got number"
+        );
+        assert_eq!(
+            err(&[input("", vec![])]),
+            "inputs[0].id: expected a non-empty string"
+        );
         let missing_props = RawInput::Object {
             id: Value::Str("1".into()),
             properties: Err(Value::Undefined),
@@ -421,15 +455,30 @@ mod tests {
             object_write_trace_id: Value::Str(t.into()),
             unknown_fields: vec![],
         };
-        let raw = vec![with_trace("1", "a"), with_trace("2", "b"), with_trace("3", "a")];
+        let raw = vec![
+            with_trace("1", "a"),
+            with_trace("2", "b"),
+            with_trace("3", "a"),
+        ];
         assert!(err(&raw).starts_with("inputs[2].objectWriteTraceId: duplicate of inputs[0]"));
-        assert!(validate_inputs(&[with_trace("1", "a"), input("2", vec![]), input("3", vec![])], None).is_ok());
+        assert!(validate_inputs(
+            &[with_trace("1", "a"), input("2", vec![]), input("3", vec![])],
+            None
+        )
+        .is_ok());
     }
 
     #[test]
     fn applies_the_default_id_property() {
-        let out = validate_inputs(&[input("ext-1", vec![("dealname", Value::Str("x".into()))])], Some("deal_external_id")).unwrap();
+        let out = validate_inputs(
+            &[input("ext-1", vec![("dealname", Value::Str("x".into()))])],
+            Some("deal_external_id"),
+        )
+        .unwrap();
         assert_eq!(out[0].id_property.as_deref(), Some("deal_external_id"));
-        assert_eq!(out[0].properties.get("dealname").map(String::as_str), Some("x"));
+        assert_eq!(
+            out[0].properties.get("dealname").map(String::as_str),
+            Some("x")
+        );
     }
 }

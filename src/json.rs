@@ -100,11 +100,10 @@ pub fn write_string(out: &mut String, s: &str) {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             c if (c as u32) < 0x20 => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                let n = c as usize;
+                let n = c as u32;
                 out.push_str("\\u00");
-                out.push(char::from(HEX[(n >> 4) & 0xf]));
-                out.push(char::from(HEX[n & 0xf]));
+                out.push(char::from_digit(n >> 4, 16).unwrap_or('0'));
+                out.push(char::from_digit(n & 0xf, 16).unwrap_or('0'));
             }
             c => out.push(c),
         }
@@ -130,7 +129,10 @@ const MAX_DEPTH: usize = 128;
 
 /// Reads one JSON value that fills `text` (surrounding white space allowed).
 pub fn parse(text: &str) -> Result<JsonValue, JsonSyntaxError> {
-    let mut r = Reader { s: text.as_bytes(), pos: 0 };
+    let mut r = Reader {
+        s: text.as_bytes(),
+        pos: 0,
+    };
     let value = r.value(0)?;
     r.ws();
     if r.pos != r.s.len() {
@@ -142,7 +144,10 @@ pub fn parse(text: &str) -> Result<JsonValue, JsonSyntaxError> {
 /// Reads one JSON value at the start of `text` and returns it with the number of bytes used.
 /// Used where JSON is embedded in prose followed by more text.
 pub fn parse_prefix(text: &str) -> Result<(JsonValue, usize), JsonSyntaxError> {
-    let mut r = Reader { s: text.as_bytes(), pos: 0 };
+    let mut r = Reader {
+        s: text.as_bytes(),
+        pos: 0,
+    };
     let value = r.value(0)?;
     Ok((value, r.pos))
 }
@@ -344,7 +349,11 @@ impl Reader<'_> {
                             };
                             out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
                         }
-                        _ => return Err(JsonSyntaxError { offset: self.pos - 1 }),
+                        _ => {
+                            return Err(JsonSyntaxError {
+                                offset: self.pos - 1,
+                            })
+                        }
                     }
                 }
                 _ => return Err(self.err()),
@@ -454,8 +463,20 @@ mod tests {
     #[test]
     fn refuses_bad_text_without_panicking() {
         for bad in [
-            "", "{", "[1,", "\"abc", "{\"a\" 1}", "01x", "-", "1.", "1e", "tru", "\"\\x\"", "[1]x",
-            "\"\\ud800\"", "{\"a\":1,}",
+            "",
+            "{",
+            "[1,",
+            "\"abc",
+            "{\"a\" 1}",
+            "01x",
+            "-",
+            "1.",
+            "1e",
+            "tru",
+            "\"\\x\"",
+            "[1]x",
+            "\"\\ud800\"",
+            "{\"a\":1,}",
         ] {
             let r = parse(bad);
             if bad == "\"\\ud800\"" {

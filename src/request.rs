@@ -46,14 +46,20 @@ impl fmt::Debug for HttpRequest {
 
 /// The batch-update URL for a configuration.
 pub fn batch_update_url(config: &ClientConfig) -> String {
-    format!("{}/crm/v3/objects/{}/batch/update", config.base_url, config.object_type)
+    format!(
+        "{}/crm/v3/objects/{}/batch/update",
+        config.base_url, config.object_type
+    )
 }
 
 /// The headers every request carries.
 pub fn headers(config: &ClientConfig) -> Vec<(String, String)> {
     let mut h = vec![("Content-Type".to_owned(), "application/json".to_owned())];
     if let Some(token) = &config.access_token {
-        h.push(("Authorization".to_owned(), format!("Bearer {}", token.expose())));
+        h.push((
+            "Authorization".to_owned(),
+            format!("Bearer {}", token.expose()),
+        ));
     }
     h
 }
@@ -62,7 +68,9 @@ pub fn headers(config: &ClientConfig) -> Vec<(String, String)> {
 ///
 /// Written by hand rather than through serde_json so the wasm build needs no JSON library;
 /// tests check it against serde_json.
-pub fn encode_body<'a>(inputs: impl IntoIterator<Item = &'a SimplePublicObjectBatchInput>) -> String {
+pub fn encode_body<'a>(
+    inputs: impl IntoIterator<Item = &'a SimplePublicObjectBatchInput>,
+) -> String {
     let mut out = String::with_capacity(256);
     out.push_str("{\"inputs\":[");
     for (n, input) in inputs.into_iter().enumerate() {
@@ -142,7 +150,10 @@ mod tests {
         assert_eq!(chunk_indexes(0, 100), Vec::<Vec<usize>>::new());
         assert_eq!(chunk_indexes(5, 2), vec![vec![0, 1], vec![2, 3], vec![4]]);
         let c = chunk_indexes(250, 100);
-        assert_eq!(c.iter().map(Vec::len).collect::<Vec<_>>(), vec![100, 100, 50]);
+        assert_eq!(
+            c.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![100, 100, 50]
+        );
     }
 
     #[test]
@@ -164,9 +175,14 @@ mod tests {
         };
         let reqs = build_batch_update_requests(&[input("1"), input("2"), input("3")], &config);
         assert_eq!(reqs.len(), 2);
-        assert_eq!(reqs[0].url, "https://api.hubapi.com/crm/v3/objects/0-3/batch/update");
+        assert_eq!(
+            reqs[0].url,
+            "https://api.hubapi.com/crm/v3/objects/0-3/batch/update"
+        );
         assert_eq!(reqs[1].input_indexes, vec![2]);
-        assert!(reqs[0].headers.contains(&("Authorization".into(), "Bearer pat-secret".into())));
+        assert!(reqs[0]
+            .headers
+            .contains(&("Authorization".into(), "Bearer pat-secret".into())));
         assert!(!format!("{:?}", reqs[0]).contains("pat-secret"));
     }
 }

@@ -45,7 +45,10 @@ impl ResponseMeta {
                 "x-hubspot-ratelimit-max" => meta.rate_max = value.parse().ok(),
                 "x-hubspot-ratelimit-remaining" => meta.rate_remaining = value.parse().ok(),
                 "x-hubspot-ratelimit-interval-milliseconds" => {
-                    meta.rate_interval_ms = value.parse().ok().filter(|n: &f64| n.is_finite() && *n > 0.0)
+                    meta.rate_interval_ms = value
+                        .parse()
+                        .ok()
+                        .filter(|n: &f64| n.is_finite() && *n > 0.0)
                 }
                 "location" => meta.location = Some(value.to_owned()),
                 _ => {}
@@ -145,12 +148,16 @@ pub fn body_error(status: u16, body: &Body) -> HubSpotError {
             e
         }
         Body::Unreadable(why) => {
-            let mut e = HubSpotError::new(status_code(status), format!("HubSpot answered {status} with {why}"));
+            let mut e = HubSpotError::new(
+                status_code(status),
+                format!("HubSpot answered {status} with {why}"),
+            );
             e.status = Some(status);
             e
         }
         Body::Batch(_) => {
-            let mut e = HubSpotError::new(ErrorCode::HttpError, format!("HubSpot answered {status}"));
+            let mut e =
+                HubSpotError::new(ErrorCode::HttpError, format!("HubSpot answered {status}"));
             e.status = Some(status);
             e
         }
@@ -257,7 +264,12 @@ mod tests {
 
     #[test]
     fn malformed_batch_bodies_are_malformed_response() {
-        for body in ["", "<html>oops</html>", r#"{"status":"COMPLETE","results":[{"id":"#, r#"{"results":"x"}"#] {
+        for body in [
+            "",
+            "<html>oops</html>",
+            r#"{"status":"COMPLETE","results":[{"id":"#,
+            r#"{"results":"x"}"#,
+        ] {
             let e = parse_batch_response(200, body).unwrap_err();
             assert_eq!(e.code, Some(ErrorCode::MalformedResponse), "{body}");
         }

@@ -5,7 +5,9 @@
 //! id, or by id when HubSpot echoes no trace id); anything HubSpot leaves out is failed.
 
 use crate::input::id_key;
-use crate::model::{BatchResponse, SimplePublicObject, SimplePublicObjectBatchInput, StandardError};
+use crate::model::{
+    BatchResponse, SimplePublicObject, SimplePublicObjectBatchInput, StandardError,
+};
 use crate::report::{FailedInput, FailureReason, Progress};
 
 /// Where one input stands.
@@ -146,7 +148,11 @@ impl Ledger {
     pub fn finish(
         self,
         inputs: &[SimplePublicObjectBatchInput],
-    ) -> (Vec<SimplePublicObject>, Vec<FailedInput>, Vec<StandardError>) {
+    ) -> (
+        Vec<SimplePublicObject>,
+        Vec<FailedInput>,
+        Vec<StandardError>,
+    ) {
         let mut results = Vec::with_capacity(self.updated);
         let mut failed = Vec::with_capacity(self.failed);
         for (index, slot) in self.slots.into_iter().enumerate() {
@@ -158,7 +164,11 @@ impl Ledger {
                 Slot::Pending => failed.push(FailedInput {
                     index,
                     id,
-                    error: FailureReason::new(None, "NOT_SENT", "the run ended before this input was sent"),
+                    error: FailureReason::new(
+                        None,
+                        "NOT_SENT",
+                        "the run ended before this input was sent",
+                    ),
                 }),
             }
         }
@@ -170,7 +180,9 @@ impl Ledger {
 fn names(input: &SimplePublicObjectBatchInput, object: &SimplePublicObject) -> bool {
     match id_key(input) {
         "" => object.id == input.id,
-        property => object.properties.get(property).and_then(|v| v.as_deref()) == Some(input.id.as_str()),
+        property => {
+            object.properties.get(property).and_then(|v| v.as_deref()) == Some(input.id.as_str())
+        }
     }
 }
 
@@ -184,16 +196,23 @@ fn concerns(error: &StandardError, input: &SimplePublicObjectBatchInput) -> bool
             .context
             .0
             .iter()
-            .any(|(k, ids)| (k == "ids" || k == "id") && ids.iter().any(|v| *v == input.id))
+            .any(|(k, ids)| (k == "ids" || k == "id") && ids.contains(&input.id))
 }
 
 fn reason_from_standard_error(status: u16, e: &StandardError) -> FailureReason {
     FailureReason {
         status: Some(status),
-        category: if e.category.is_empty() { "HTTP_ERROR".to_owned() } else { e.category.clone() },
+        category: if e.category.is_empty() {
+            "HTTP_ERROR".to_owned()
+        } else {
+            e.category.clone()
+        },
         message: e.message.clone(),
         correlation_id: None,
-        sub_category: e.sub_category.as_ref().map(crate::response::sub_category_text),
+        sub_category: e
+            .sub_category
+            .as_ref()
+            .map(crate::response::sub_category_text),
         context: (!e.context.is_empty()).then(|| e.context.clone()),
         errors: e.errors.clone(),
     }

@@ -51,6 +51,7 @@ pub struct Outgoing {
 
 /// How an attempt ended.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)] // one per answer, moved once; boxing buys nothing
 pub enum Outcome {
     /// An HTTP answer.
     Http {
@@ -106,7 +107,12 @@ impl Engine {
     /// Starts a run over validated `inputs` at time `now`. `seed` drives backoff jitter and
     /// the trace ids the engine adds to inputs that have none (so every result can be tied
     /// to its input; they are removed from the results the caller sees).
-    pub fn new(config: ClientConfig, mut inputs: Vec<SimplePublicObjectBatchInput>, now: f64, seed: u64) -> Self {
+    pub fn new(
+        config: ClientConfig,
+        mut inputs: Vec<SimplePublicObjectBatchInput>,
+        now: f64,
+        seed: u64,
+    ) -> Self {
         let mut rng = seed ^ 0x9E37_79B9_7F4A_7C15;
         let prefix = trace_prefix(&inputs, &mut rng);
         let mut generated_trace = vec![false; inputs.len()];
@@ -131,7 +137,9 @@ impl Engine {
             ..RunStats::default()
         };
         Engine {
-            window: config.rate_limit.map(|r| RateWindow::new(r.requests, r.interval_ms)),
+            window: config
+                .rate_limit
+                .map(|r| RateWindow::new(r.requests, r.interval_ms)),
             url: request::batch_update_url(&config),
             headers: request::headers(&config),
             ledger: Ledger::new(inputs.len()),
@@ -184,7 +192,11 @@ impl Engine {
             return Action::AwaitAnswer;
         };
         let gate = window_free.max(self.paused_until);
-        let earliest = self.queue.iter().map(|b| b.not_before).fold(f64::INFINITY, f64::min);
+        let earliest = self
+            .queue
+            .iter()
+            .map(|b| b.not_before)
+            .fold(f64::INFINITY, f64::min);
         let at = gate.max(earliest);
         if at > now {
             return Action::WaitUntil(at);
@@ -226,7 +238,11 @@ impl Engine {
         match outcome {
             Outcome::Http { status, meta, body } => self.on_http(batch, status, meta, body, now),
             Outcome::Network(message) => {
-                let reason = FailureReason::new(None, "NETWORK_ERROR", format!("no answer from HubSpot: {message}"));
+                let reason = FailureReason::new(
+                    None,
+                    "NETWORK_ERROR",
+                    format!("no answer from HubSpot: {message}"),
+                );
                 let delay = self.backoff(batch.attempts);
                 self.retry_or_fail(batch, reason, now + delay);
             }
@@ -253,8 +269,13 @@ impl Engine {
         }
         let body = match body {
             Body::Batch(answer) if response::is_batch_status(status) => {
-                self.ledger
-                    .apply(&batch.indexes, &self.inputs, &self.generated_trace, status, answer);
+                self.ledger.apply(
+                    &batch.indexes,
+                    &self.inputs,
+                    &self.generated_trace,
+                    status,
+                    answer,
+                );
                 return;
             }
             other => other,
@@ -271,7 +292,9 @@ impl Engine {
                 self.retry_or_fail(batch, FailureReason::from_error(&error), now + delay);
             }
             401 | 403 => self.stop_run(batch, error),
-            400 | 409 if splittable(&error) && batch.indexes.len() > 1 => self.split(batch, &error, now),
+            400 | 409 if splittable(&error) && batch.indexes.len() > 1 => {
+                self.split(batch, &error, now)
+            }
             0 | 300..=399 => {
                 let to = meta
                     .location
@@ -290,7 +313,13 @@ impl Engine {
         }
     }
 
-    fn on_rate_limited(&mut self, batch: Batch, meta: &ResponseMeta, error: HubSpotError, now: f64) {
+    fn on_rate_limited(
+        &mut self,
+        batch: Batch,
+        meta: &ResponseMeta,
+        error: HubSpotError,
+        now: f64,
+    ) {
         self.stats.rate_limited += 1;
         let policy = error.policy_name.as_deref().unwrap_or("");
         if policy == "DAILY" {
@@ -329,11 +358,18 @@ impl Engine {
         // HubSpot names the offending properties but not the inputs. Inputs that set none of
         // them are probably valid and go together; the rest are halved until each offender
         // stands alone. This only routes requests: the verdict is always HubSpot's.
-        let named: Vec<&str> = error.errors.iter().filter_map(|d| d.in_.as_deref()).collect();
+        let named: Vec<&str> = error
+            .errors
+            .iter()
+            .filter_map(|d| d.in_.as_deref())
+            .collect();
         let (suspect, clean): (Vec<usize>, Vec<usize>) = batch.indexes.iter().partition(|&&i| {
-            self.inputs
-                .get(i)
-                .is_some_and(|x| x.properties.0.iter().any(|(k, _)| named.contains(&k.as_str())))
+            self.inputs.get(i).is_some_and(|x| {
+                x.properties
+                    .0
+                    .iter()
+                    .any(|(k, _)| named.contains(&k.as_str()))
+            })
         });
         let parts = if !suspect.is_empty() && !clean.is_empty() {
             vec![clean, suspect]
@@ -482,7 +518,10 @@ fn trace_prefix(inputs: &[SimplePublicObjectBatchInput], rng: &mut u64) -> Strin
 
 /// Whether a whole-batch rejection may be caused by individual inputs, so splitting helps.
 fn splittable(error: &HubSpotError) -> bool {
-    matches!(error.category.as_deref(), Some("VALIDATION_ERROR") | Some("CONFLICT"))
+    matches!(
+        error.category.as_deref(),
+        Some("VALIDATION_ERROR") | Some("CONFLICT")
+    )
 }
 
 /// `scheme://host[:port]` of a URL, so messages never carry a path or query.

@@ -7,7 +7,10 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::config::{ClientConfig, RateLimit};
-use crate::model::{self, BatchInputSimplePublicObjectBatchInput, BatchResponse, Map, SimplePublicObject, StandardError};
+use crate::model::{
+    self, BatchInputSimplePublicObjectBatchInput, BatchResponse, Map, SimplePublicObject,
+    StandardError,
+};
 
 /// What the simulated HubSpot does with one request.
 #[derive(Clone, Debug, PartialEq)]
@@ -61,7 +64,11 @@ impl Sim {
     fn respond(&mut self, req: &HttpRequest, now: f64) -> Outcome {
         self.requests += 1;
         *self.attempts_per_body.entry(req.body.clone()).or_default() += 1;
-        let fault = if self.script.is_empty() { Fault::None } else { self.script.remove(0) };
+        let fault = if self.script.is_empty() {
+            Fault::None
+        } else {
+            self.script.remove(0)
+        };
         if let Some((limit, interval)) = self.limit {
             self.arrivals.retain(|t| *t > now - interval);
             if self.arrivals.len() >= limit {
@@ -81,7 +88,11 @@ impl Sim {
                 if applied {
                     let _ = self.apply(body);
                 }
-                Outcome::Http { status: 200, meta: ResponseMeta::default(), body: Body::Unreadable("truncated JSON".into()) }
+                Outcome::Http {
+                    status: 200,
+                    meta: ResponseMeta::default(),
+                    body: Body::Unreadable("truncated JSON".into()),
+                }
             }
             Fault::ApplyThen500 => {
                 let _ = self.apply(body);
@@ -103,7 +114,11 @@ impl Sim {
                 .iter()
                 .map(|k| format!(r#"{{"isValid":false,"message":"bad value","error":"INVALID_OPTION","name":"{k}"}}"#))
                 .collect();
-            return error_outcome(400, "VALIDATION_ERROR", &format!("Property values were not valid: [{}]", details.join(",")));
+            return error_outcome(
+                400,
+                "VALIDATION_ERROR",
+                &format!("Property values were not valid: [{}]", details.join(",")),
+            );
         }
         let mut results = Vec::new();
         let mut unknown = Vec::new();
@@ -115,8 +130,17 @@ impl Sim {
                     archived_at: None,
                     created_at: "c".into(),
                     id: input.id.clone(),
-                    object_write_trace_id: if self.echo_trace { input.object_write_trace_id.clone() } else { None },
-                    properties: Map(input.properties.0.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect()),
+                    object_write_trace_id: if self.echo_trace {
+                        input.object_write_trace_id.clone()
+                    } else {
+                        None
+                    },
+                    properties: Map(input
+                        .properties
+                        .0
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Some(v.clone())))
+                        .collect()),
                     properties_with_history: None,
                     updated_at: "u".into(),
                     url: None,
@@ -178,7 +202,10 @@ fn error_outcome(status: u16, category: &str, message: &str) -> Outcome {
 fn rate_limited(policy: &str, retry_after: Option<&str>) -> Outcome {
     Outcome::Http {
         status: 429,
-        meta: ResponseMeta { retry_after: retry_after.map(str::to_owned), ..ResponseMeta::default() },
+        meta: ResponseMeta {
+            retry_after: retry_after.map(str::to_owned),
+            ..ResponseMeta::default()
+        },
         body: Body::Error(model::Error {
             category: "RATE_LIMITS".into(),
             correlation_id: "corr-429".into(),
@@ -222,7 +249,10 @@ fn drive(config: ClientConfig, inputs: Vec<SimplePublicObjectBatchInput>, sim: &
             }
             Action::Done => {
                 assert!(pending.is_empty());
-                return Run { result: engine.finish(now), end: now };
+                return Run {
+                    result: engine.finish(now),
+                    end: now,
+                };
             }
             Action::WaitUntil(t) => {
                 assert!(t > now, "WaitUntil must be in the future");
@@ -244,19 +274,34 @@ fn drive(config: ClientConfig, inputs: Vec<SimplePublicObjectBatchInput>, sim: &
 }
 
 fn config() -> ClientConfig {
-    ClientConfig { access_token: Some(crate::config::Secret::new("tok")), ..ClientConfig::default() }
+    ClientConfig {
+        access_token: Some(crate::config::Secret::new("tok")),
+        ..ClientConfig::default()
+    }
 }
 
 /// The contract's first rule, and that "updated" is never a lie.
 fn assert_accounted(result: &BatchUpdateResult, n: usize, sim: &Sim) {
-    assert_eq!(result.results.len() + result.failed.len(), n, "every input settled once");
+    assert_eq!(
+        result.results.len() + result.failed.len(),
+        n,
+        "every input settled once"
+    );
     let mut seen = BTreeSet::new();
     for f in &result.failed {
         assert!(seen.insert(f.index), "input {} failed twice", f.index);
     }
     for r in &result.results {
-        assert!(sim.applied.contains_key(&r.id), "reported updated but never applied: {}", r.id);
-        assert!(seen.insert(r.id.parse::<usize>().unwrap()), "input {} both updated and failed", r.id);
+        assert!(
+            sim.applied.contains_key(&r.id),
+            "reported updated but never applied: {}",
+            r.id
+        );
+        assert!(
+            seen.insert(r.id.parse::<usize>().unwrap()),
+            "input {} both updated and failed",
+            r.id
+        );
     }
 }
 
@@ -270,7 +315,11 @@ fn chunks_in_order_and_updates_everything() {
     assert_eq!(r.stats.requests, 3);
     assert_eq!(r.stats.batches, 3);
     // Results come back in input order even though HubSpot shuffles them.
-    assert!(r.results.iter().enumerate().all(|(i, o)| o.id == i.to_string()));
+    assert!(r
+        .results
+        .iter()
+        .enumerate()
+        .all(|(i, o)| o.id == i.to_string()));
     // Trace ids the engine added are not shown.
     assert!(r.results.iter().all(|o| o.object_write_trace_id.is_none()));
     assert_accounted(&r, 250, &sim);
@@ -292,8 +341,14 @@ fn silently_omitted_ids_are_not_updated() {
     sim.omit_unknown = true;
     let r = drive(config(), inputs(8), &mut sim).result.unwrap();
     assert_eq!(r.results.len(), 5);
-    assert_eq!(r.failed.iter().map(|f| f.index).collect::<Vec<_>>(), vec![5, 6, 7]);
-    assert!(r.failed.iter().all(|f| f.error.category == "NOT_UPDATED" && f.error.status == Some(200)));
+    assert_eq!(
+        r.failed.iter().map(|f| f.index).collect::<Vec<_>>(),
+        vec![5, 6, 7]
+    );
+    assert!(r
+        .failed
+        .iter()
+        .all(|f| f.error.category == "NOT_UPDATED" && f.error.status == Some(200)));
     assert_accounted(&r, 8, &sim);
 }
 
@@ -319,14 +374,18 @@ fn id_property_inputs_match_on_the_property_value() {
         i.id_property = Some("deal_external_id".into());
     }
     let mut engine = Engine::new(config(), ins, 0.0, 1);
-    let Action::Send(out) = engine.poll(0.0) else { panic!() };
+    let Action::Send(out) = engine.poll(0.0) else {
+        panic!()
+    };
     let object = |id: &str, ext: Option<&str>| SimplePublicObject {
         archived: false,
         archived_at: None,
         created_at: String::new(),
         id: id.into(),
         object_write_trace_id: None,
-        properties: Map(ext.map(|e| vec![("deal_external_id".into(), Some(e.to_owned()))]).unwrap_or_default()),
+        properties: Map(ext
+            .map(|e| vec![("deal_external_id".into(), Some(e.to_owned()))])
+            .unwrap_or_default()),
         properties_with_history: None,
         updated_at: String::new(),
         url: None,
@@ -342,7 +401,15 @@ fn id_property_inputs_match_on_the_property_value() {
         started_at: String::new(),
         status: BatchStatus::Complete,
     };
-    engine.on_answer(out.id, Outcome::Http { status: 200, meta: ResponseMeta::default(), body: Body::Batch(answer) }, 1.0);
+    engine.on_answer(
+        out.id,
+        Outcome::Http {
+            status: 200,
+            meta: ResponseMeta::default(),
+            body: Body::Batch(answer),
+        },
+        1.0,
+    );
     assert_eq!(engine.poll(1.0), Action::Done);
     let r = engine.finish(1.0).unwrap();
     assert_eq!(r.results.len(), 1);
@@ -355,7 +422,10 @@ fn per_item_errors_fail_their_inputs() {
     let mut sim = Sim::new(5);
     let r = drive(config(), inputs(7), &mut sim).result.unwrap();
     assert_eq!(r.failed.len(), 2);
-    assert!(r.failed.iter().all(|f| f.error.category == "OBJECT_NOT_FOUND" && f.error.status == Some(207)));
+    assert!(r
+        .failed
+        .iter()
+        .all(|f| f.error.category == "OBJECT_NOT_FOUND" && f.error.status == Some(207)));
     assert_eq!(r.num_errors, 1);
     assert_eq!(r.errors.len(), 1);
     assert_accounted(&r, 7, &sim);
@@ -371,7 +441,10 @@ fn invalid_records_do_not_sink_their_batch() {
     }
     let r = drive(config(), ins, &mut sim).result.unwrap();
     assert_eq!(r.results.len(), 97);
-    assert_eq!(r.failed.iter().map(|f| f.index).collect::<Vec<_>>(), vec![3, 50, 97]);
+    assert_eq!(
+        r.failed.iter().map(|f| f.index).collect::<Vec<_>>(),
+        vec![3, 50, 97]
+    );
     let f = &r.failed[0].error;
     assert_eq!(f.category, "VALIDATION_ERROR");
     assert!(f.message.starts_with("Property values were not valid"));
@@ -400,7 +473,12 @@ fn splitting_by_halves_when_hubspot_names_nothing() {
 #[test]
 fn retries_server_errors_with_backoff_then_succeeds() {
     let mut sim = Sim::new(10);
-    sim.script = vec![Fault::Status(500), Fault::Status(503), Fault::Network, Fault::Timeout];
+    sim.script = vec![
+        Fault::Status(500),
+        Fault::Status(503),
+        Fault::Network,
+        Fault::Timeout,
+    ];
     let run = drive(config(), inputs(10), &mut sim);
     let r = run.result.unwrap();
     assert_eq!(r.results.len(), 10);
@@ -414,7 +492,10 @@ fn retries_server_errors_with_backoff_then_succeeds() {
 fn gives_up_after_max_retries() {
     let mut sim = Sim::new(10);
     sim.script = vec![Fault::Status(502); 10];
-    let cfg = ClientConfig { max_retries: 2, ..config() };
+    let cfg = ClientConfig {
+        max_retries: 2,
+        ..config()
+    };
     let r = drive(cfg, inputs(10), &mut sim).result.unwrap();
     assert_eq!(sim.requests, 3);
     assert_eq!(r.failed.len(), 10);
@@ -425,12 +506,18 @@ fn gives_up_after_max_retries() {
 #[test]
 fn malformed_success_is_retried_then_failed() {
     let mut sim = Sim::new(4);
-    sim.script = vec![Fault::Malformed { applied: true }, Fault::Malformed { applied: false }];
+    sim.script = vec![
+        Fault::Malformed { applied: true },
+        Fault::Malformed { applied: false },
+    ];
     let r = drive(config(), inputs(4), &mut sim).result.unwrap();
     assert_eq!(r.results.len(), 4);
     let mut sim = Sim::new(4);
     sim.script = vec![Fault::Malformed { applied: true }; 3];
-    let cfg = ClientConfig { max_retries: 2, ..config() };
+    let cfg = ClientConfig {
+        max_retries: 2,
+        ..config()
+    };
     let r = drive(cfg, inputs(4), &mut sim).result.unwrap();
     assert_eq!(r.failed.len(), 4);
     assert_eq!(r.failed[0].error.category, "MALFORMED_RESPONSE");
@@ -449,7 +536,11 @@ fn rate_limits_wait_for_retry_after_or_the_policy_window() {
         let r = run.result.unwrap();
         assert_eq!(r.results.len(), 3);
         assert_eq!(r.stats.rate_limited, 1);
-        assert!(run.end >= min_wait + 50.0 && run.end < min_wait * 1.2 + 200.0, "{policy}: {}", run.end);
+        assert!(
+            run.end >= min_wait + 50.0 && run.end < min_wait * 1.2 + 200.0,
+            "{policy}: {}",
+            run.end
+        );
     }
 }
 
@@ -458,8 +549,13 @@ fn daily_limit_stops_the_run() {
     // Nothing updated yet: the call rejects.
     let mut sim = Sim::new(300);
     sim.script = vec![Fault::RateLimit("DAILY", None)];
-    let cfg = ClientConfig { concurrency: 1, ..config() };
-    let err = drive(cfg.clone(), inputs(300), &mut sim).result.unwrap_err();
+    let cfg = ClientConfig {
+        concurrency: 1,
+        ..config()
+    };
+    let err = drive(cfg.clone(), inputs(300), &mut sim)
+        .result
+        .unwrap_err();
     assert_eq!(err.code, Some(crate::ErrorCode::RateLimited));
     assert_eq!(err.policy_name.as_deref(), Some("DAILY"));
     assert_eq!(sim.requests, 1);
@@ -478,8 +574,13 @@ fn auth_failures_stop_the_run() {
     for status in [401, 403] {
         let mut sim = Sim::new(300);
         sim.script = vec![Fault::Status(status)];
-        let cfg = ClientConfig { concurrency: 1, ..config() };
-        let err = drive(cfg.clone(), inputs(300), &mut sim).result.unwrap_err();
+        let cfg = ClientConfig {
+            concurrency: 1,
+            ..config()
+        };
+        let err = drive(cfg.clone(), inputs(300), &mut sim)
+            .result
+            .unwrap_err();
         assert_eq!(err.status, Some(status));
         assert_eq!(sim.requests, 1);
         let mut sim = Sim::new(300);
@@ -503,9 +604,22 @@ fn other_client_errors_are_not_retried() {
 #[test]
 fn redirects_are_not_followed() {
     let mut engine = Engine::new(config(), inputs(2), 0.0, 1);
-    let Action::Send(out) = engine.poll(0.0) else { panic!() };
-    let meta = ResponseMeta { location: Some("https://evil.example/steal?x=1".into()), ..ResponseMeta::default() };
-    engine.on_answer(out.id, Outcome::Http { status: 307, meta, body: Body::Unreadable("x".into()) }, 1.0);
+    let Action::Send(out) = engine.poll(0.0) else {
+        panic!()
+    };
+    let meta = ResponseMeta {
+        location: Some("https://evil.example/steal?x=1".into()),
+        ..ResponseMeta::default()
+    };
+    engine.on_answer(
+        out.id,
+        Outcome::Http {
+            status: 307,
+            meta,
+            body: Body::Unreadable("x".into()),
+        },
+        1.0,
+    );
     let r = engine.finish(1.0).unwrap();
     assert_eq!(r.failed[0].error.category, "REDIRECT");
     assert!(r.failed[0].error.message.contains("https://evil.example"));
@@ -529,22 +643,47 @@ fn default_pacing_sends_no_429s_to_a_default_account() {
 fn adopts_a_stricter_server_limit() {
     let mut sim = Sim::new(1);
     let mut engine = Engine::new(
-        ClientConfig { rate_limit: Some(RateLimit { requests: 190, interval_ms: 10_000.0 }), ..config() },
+        ClientConfig {
+            rate_limit: Some(RateLimit {
+                requests: 190,
+                interval_ms: 10_000.0,
+            }),
+            ..config()
+        },
         inputs(1),
         0.0,
         1,
     );
-    let Action::Send(out) = engine.poll(0.0) else { panic!() };
-    let Outcome::Http { status, body, .. } = sim.respond(&out.request, 0.0) else { panic!() };
-    let meta = ResponseMeta { rate_max: Some(100), rate_remaining: Some(99), rate_interval_ms: Some(10_000.0), ..ResponseMeta::default() };
+    let Action::Send(out) = engine.poll(0.0) else {
+        panic!()
+    };
+    let Outcome::Http { status, body, .. } = sim.respond(&out.request, 0.0) else {
+        panic!()
+    };
+    let meta = ResponseMeta {
+        rate_max: Some(100),
+        rate_remaining: Some(99),
+        rate_interval_ms: Some(10_000.0),
+        ..ResponseMeta::default()
+    };
     engine.on_answer(out.id, Outcome::Http { status, meta, body }, 10.0);
     assert_eq!(engine.window.as_ref().map(RateWindow::limit), Some(100));
 }
 
 #[test]
 fn abort_fails_everything_unsettled() {
-    let mut engine = Engine::new(ClientConfig { concurrency: 1, ..config() }, inputs(250), 0.0, 1);
-    let Action::Send(_) = engine.poll(0.0) else { panic!() };
+    let mut engine = Engine::new(
+        ClientConfig {
+            concurrency: 1,
+            ..config()
+        },
+        inputs(250),
+        0.0,
+        1,
+    );
+    let Action::Send(_) = engine.poll(0.0) else {
+        panic!()
+    };
     engine.abort();
     assert_eq!(engine.poll(1.0), Action::Done);
     let r = engine.into_result(BatchStatus::Canceled, 1.0);
@@ -555,7 +694,15 @@ fn abort_fails_everything_unsettled() {
 
 #[test]
 fn concurrency_is_bounded() {
-    let mut engine = Engine::new(ClientConfig { concurrency: 3, ..config() }, inputs(1000), 0.0, 1);
+    let mut engine = Engine::new(
+        ClientConfig {
+            concurrency: 3,
+            ..config()
+        },
+        inputs(1000),
+        0.0,
+        1,
+    );
     for _ in 0..3 {
         assert!(matches!(engine.poll(0.0), Action::Send(_)));
     }

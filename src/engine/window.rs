@@ -39,7 +39,8 @@ impl RateWindow {
     }
 
     fn prune(&mut self, now: f64) {
-        self.slots.retain(|s| !matches!(s, Slot::Until(t) if *t <= now));
+        self.slots
+            .retain(|s| !matches!(s, Slot::Until(t) if *t <= now));
     }
 
     /// The earliest time a request may be sent: `now` if a slot is free, the time the next

@@ -1,0 +1,228 @@
+//! JS values in, JS values out.
+//!
+//! Reading never trusts the caller: getters and Proxy traps may throw, arrays may be cyclic,
+//! prototypes may be odd. Every read goes through a catching binding and ends in a
+//! [`Value`] the core can judge, so bad input becomes `INVALID_INPUT`, never a trap.
+
+use js_sys::{Array, Function, Object, Reflect};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::error::HubSpotError;
+use crate::input::{RawInput, Value};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = Object, js_name = entries, catch)]
+    fn object_entries(o: &JsValue) -> Result<Array, JsValue>;
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray)]
+    fn is_array(v: &JsValue) -> bool;
+}
+
+/// A value read one level deep: arrays become lists of shallow values, so a cyclic array
+/// cannot recurse.
+pub fn value(v: &JsValue) -> Value {
+    to_value(v, true)
+}
+
+fn to_value(v: &JsValue, descend: bool) -> Value {
+    if let Some(s) = v.as_string() {
+        return Value::Str(s);
+    }
+    if let Some(n) = v.as_f64() {
+        return Value::Number(n);
+    }
+    if let Some(b) = v.as_bool() {
+        return Value::Bool(b);
+    }
+    if v.is_null() {
+        return Value::Null;
+    }
+    if v.is_undefined() {
+        return Value::Undefined;
+    }
+    if v.is_function() {
+        return Value::Other("function");
+    }
+    if v.is_bigint() {
+        return Value::Other("bigint");
+    }
+    if v.is_symbol() {
+        return Value::Other("symbol");
+    }
+    if let Some(d) = v.dyn_ref::<js_sys::Date>() {
+        return Value::Date(d.get_time());
+    }
+    if is_array(v) {
+        if !descend {
+            return Value::Other("array");
+        }
+        let len = Reflect::get(v, &"length".into())
+            .ok()
+            .and_then(|l| l.as_f64())
+            .unwrap_or(0.0);
+        let mut items = Vec::new();
+        for i in 0..(len.clamp(0.0, 1_000_000.0) as u32) {
+            match Reflect::get_u32(v, i) {
+                Ok(item) => items.push(to_value(&item, false)),
+                Err(_) => return Value::Other("array whose elements cannot be read"),
+            }
+        }
+        return Value::List(items);
+    }
+    Value::Other("object")
+}
+
+/// Whether `v` is a plain object (prototype `Object.prototype` or `null`).
+fn is_plain_object(v: &JsValue) -> bool {
+    if !v.is_object() || v.is_function() || is_array(v) {
+        return false;
+    }
+    match Reflect::get_prototype_of(v) {
+        Ok(proto) => {
+            let proto: &JsValue = proto.as_ref();
+            proto.is_null() || *proto == Object::prototype_of_object()
+        }
+        Err(_) => false,
+    }
+}
+
+thread_local! {
+    static OBJECT_PROTOTYPE: JsValue = Object::get_prototype_of(&Object::new()).into();
+}
+
+impl ObjectProto for Object {}
+trait ObjectProto {
+    fn prototype_of_object() -> JsValue {
+        OBJECT_PROTOTYPE.with(JsValue::clone)
+    }
+}
+
+/// Own enumerable entries of an object, or `None` if reading them threw.
+pub fn entries(v: &JsValue) -> Option<Vec<(String, JsValue)>> {
+    let arr = object_entries(v).ok()?;
+    let mut out = Vec::with_capacity(arr.length() as usize);
+    for pair in arr.iter() {
+        let pair: Array = pair.dyn_into().ok()?;
+        out.push((pair.get(0).as_string().unwrap_or_default(), pair.get(1)));
+    }
+    Some(out)
+}
+
+/// An options object as entries of values; nested plain objects (such as `rateLimit`) are
+/// read one more level.
+pub fn options_entries(
+    v: &JsValue,
+    what: &str,
+    code: fn(String) -> HubSpotError,
+) -> Result<Vec<(String, Value)>, HubSpotError> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(Vec::new());
+    }
+    if !is_plain_object(v) {
+        return Err(code(format!("{what}: expected an object")));
+    }
+    let raw = entries(v).ok_or_else(|| code(format!("{what}: its fields cannot be read")))?;
+    Ok(raw
+        .into_iter()
+        .map(|(k, v)| {
+            let value = if is_plain_object(&v) {
+                entries(&v)
+                    .map(|e| Value::Object(e.into_iter().map(|(k, v)| (k, value(&v))).collect()))
+                    .unwrap_or(Value::Other("object"))
+            } else {
+                value(&v)
+            };
+            (k, value)
+        })
+        .collect())
+}
+
+/// The `inputs` argument of `update()` and `buildBatchUpdateRequests()`.
+pub fn raw_inputs(inputs: &JsValue) -> Result<Vec<RawInput>, HubSpotError> {
+    if !is_array(inputs) {
+        return Err(HubSpotError::invalid_input(
+            "inputs: expected an array of { id, properties }",
+        ));
+    }
+    let len = Reflect::get(inputs, &"length".into())
+        .ok()
+        .and_then(|l| l.as_f64())
+        .unwrap_or(0.0);
+    if !(0.0..=10_000_000.0).contains(&len) {
+        return Err(HubSpotError::invalid_input(
+            "inputs: too many inputs for one call",
+        ));
+    }
+    let mut out = Vec::with_capacity(len as usize);
+    for i in 0..len as u32 {
+        let item = Reflect::get_u32(inputs, i)
+            .map_err(|_| HubSpotError::invalid_input(format!("inputs[{i}]: reading it threw")))?;
+        out.push(raw_input(i, &item)?);
+    }
+    Ok(out)
+}
+
+fn raw_input(index: u32, item: &JsValue) -> Result<RawInput, HubSpotError> {
+    if !item.is_object() || item.is_function() || is_array(item) {
+        return Ok(RawInput::NotObject(match value(item) {
+            Value::List(_) => "array",
+            other => crate::input::type_name(&other),
+        }));
+    }
+    let fields = entries(item).ok_or_else(|| {
+        HubSpotError::invalid_input(format!("inputs[{index}]: its fields cannot be read"))
+    })?;
+    let mut id = Value::Undefined;
+    let mut properties = Err(Value::Undefined);
+    let mut id_property = Value::Undefined;
+    let mut trace = Value::Undefined;
+    let mut unknown_fields = Vec::new();
+    for (key, v) in fields {
+        match key.as_str() {
+            "id" => id = value(&v),
+            "idProperty" => id_property = value(&v),
+            "objectWriteTraceId" => trace = value(&v),
+            "properties" => {
+                properties = if is_plain_object(&v) {
+                    let props = entries(&v).ok_or_else(|| {
+                        HubSpotError::invalid_input(format!(
+                            "inputs[{index}].properties: its values cannot be read"
+                        ))
+                    })?;
+                    Ok(props.into_iter().map(|(k, v)| (k, value(&v))).collect())
+                } else {
+                    Err(match value(&v) {
+                        Value::List(_) => Value::Other("array"),
+                        other => other,
+                    })
+                }
+            }
+            _ => unknown_fields.push(key),
+        }
+    }
+    Ok(RawInput::Object {
+        id,
+        properties,
+        id_property,
+        object_write_trace_id: trace,
+        unknown_fields,
+    })
+}
+
+/// Serialises to plain JS objects: maps as objects, `None` as `null` (where the field is not
+/// skipped), as the typings promise.
+pub fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsValue> {
+    let s = serde_wasm_bindgen::Serializer::new()
+        .serialize_maps_as_objects(true)
+        .serialize_missing_as_null(true);
+    v.serialize(&s).map_err(JsValue::from)
+}
+
+/// A field of an object that must be a function, if present.
+pub fn function_field(v: &JsValue, key: &str) -> Option<Function> {
+    Reflect::get(v, &key.into())
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+}

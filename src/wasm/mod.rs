@@ -1,0 +1,339 @@
+//! The JS glue: the exported class and functions, and the driver loop that performs what
+//! the engine decides. Nothing here decides anything about HubSpot.
+
+mod convert;
+mod errors;
+mod transport;
+mod types;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Promise};
+use serde::Serialize;
+use tsify::Tsify;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+use web_sys::{AbortController, AbortSignal};
+
+use crate::config::{parse_options, ClientConfig, OptionSet};
+use crate::engine::{Action, Engine, Outcome};
+use crate::error::{ErrorCode, HubSpotError};
+use crate::input::{format_value, validate_inputs};
+use crate::model::{BatchStatus, SimplePublicObjectBatchInput};
+use crate::report::Progress;
+use crate::request::build_batch_update_requests;
+
+fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Batch-updates HubSpot records. One instance can run any number of `update()` calls.
+#[wasm_bindgen(js_name = HubSpotBatch)]
+pub struct HubSpotBatch {
+    config: ClientConfig,
+    fetch: Option<Function>,
+}
+
+#[wasm_bindgen(js_class = HubSpotBatch)]
+impl HubSpotBatch {
+    /// Validates the options; throws `HubSpotError` with code `INVALID_CONFIG`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ClientOptions")] options: JsValue,
+    ) -> Result<HubSpotBatch, JsValue> {
+        let entries = convert::options_entries(&options, "options", HubSpotError::invalid_config)
+            .map_err(|e| errors::to_js(&e))?;
+        let parsed = parse_options(&entries, OptionSet::Client).map_err(|e| errors::to_js(&e))?;
+        Ok(HubSpotBatch {
+            config: parsed.config,
+            fetch: convert::function_field(&options, "fetch"),
+        })
+    }
+
+    /// Updates every input, in batches; resolves with every input accounted for.
+    #[wasm_bindgen(unchecked_return_type = "Promise<BatchUpdateResult>")]
+    pub fn update(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "readonly BatchUpdateInput[]")] inputs: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "UpdateOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let started = now();
+        let prepared = prepare(&inputs, options.as_ref());
+        let config = self.config.clone();
+        let fetch = self.fetch.clone();
+        future_to_promise(async move {
+            let (valid, opts) = prepared.map_err(|e| errors::to_js(&e))?;
+            run(config, fetch, valid, opts, started).await
+        })
+    }
+}
+
+/// What `update()` needs from its options object.
+struct RunOptions {
+    signal: Option<AbortSignal>,
+    on_progress: Option<Function>,
+}
+
+fn prepare(
+    inputs: &JsValue,
+    options: Option<&JsValue>,
+) -> Result<(Vec<SimplePublicObjectBatchInput>, RunOptions), HubSpotError> {
+    let mut id_property = None;
+    let mut run = RunOptions {
+        signal: None,
+        on_progress: None,
+    };
+    if let Some(o) = options.filter(|o| !o.is_undefined() && !o.is_null()) {
+        let fields = convert::entries(o)
+            .filter(|_| o.is_object())
+            .ok_or_else(|| HubSpotError::invalid_input("options: expected an object"))?;
+        for (key, v) in fields {
+            if v.is_undefined() {
+                continue;
+            }
+            match key.as_str() {
+                "idProperty" => match v.as_string() {
+                    Some(s) if !s.is_empty() => id_property = Some(s),
+                    _ => {
+                        return Err(HubSpotError::invalid_input(
+                            "options.idProperty: expected a non-empty string",
+                        ))
+                    }
+                },
+                "signal" => {
+                    run.signal = Some(v.dyn_into::<AbortSignal>().map_err(|_| {
+                        HubSpotError::invalid_input("options.signal: expected an AbortSignal")
+                    })?)
+                }
+                "onProgress" => {
+                    run.on_progress = Some(v.dyn_into::<Function>().map_err(|_| {
+                        HubSpotError::invalid_input("options.onProgress: expected a function")
+                    })?)
+                }
+                other => {
+                    return Err(HubSpotError::invalid_input(format!(
+                        "options.{other}: unknown option (known: idProperty, signal, onProgress)"
+                    )))
+                }
+            }
+        }
+    }
+    let raw = convert::raw_inputs(inputs)?;
+    let valid = validate_inputs(&raw, id_property.as_deref())?;
+    Ok((valid, run))
+}
+
+/// State shared between the driver and its in-flight attempts.
+#[derive(Default)]
+struct Shared {
+    answers: Vec<(u64, Outcome)>,
+    controllers: Vec<(u64, AbortController)>,
+    aborted: bool,
+}
+
+async fn run(
+    config: ClientConfig,
+    fetch: Option<Function>,
+    inputs: Vec<SimplePublicObjectBatchInput>,
+    opts: RunOptions,
+    started: f64,
+) -> Result<JsValue, JsValue> {
+    let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+    let timeout_ms = config.timeout_ms;
+    let mut engine = Engine::new(config, inputs, started, seed);
+    let shared = Rc::new(RefCell::new(Shared::default()));
+    let waker = transport::Waker::default();
+
+    // Abort: wake the loop; it stops everything and rejects.
+    let on_abort = {
+        let shared = shared.clone();
+        let waker = waker.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            shared.borrow_mut().aborted = true;
+            waker.wake();
+        })
+    };
+    if let Some(signal) = &opts.signal {
+        if signal.aborted() {
+            shared.borrow_mut().aborted = true;
+        } else {
+            let _ =
+                signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+        }
+    }
+    let outcome = drive(&mut engine, &fetch, timeout_ms, &shared, &waker, &opts).await;
+    if let Some(signal) = &opts.signal {
+        let _ =
+            signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+    }
+    match outcome {
+        Drive::Finished => match engine.finish(now()) {
+            Ok(result) => convert::to_js(&result),
+            Err(e) => Err(errors::to_js(&e)),
+        },
+        Drive::Aborted => {
+            let controllers = std::mem::take(&mut shared.borrow_mut().controllers);
+            for (_, c) in controllers {
+                c.abort();
+            }
+            engine.abort();
+            let result = convert::to_js(&engine.into_result(BatchStatus::Canceled, now())).ok();
+            let reason = opts.signal.as_ref().map(AbortSignal::reason);
+            let e = HubSpotError::new(
+                ErrorCode::Aborted,
+                "update() was aborted; nothing more was sent",
+            );
+            Err(errors::to_js_with(&e, reason.as_ref(), result.as_ref()))
+        }
+    }
+}
+
+enum Drive {
+    Finished,
+    Aborted,
+}
+
+async fn drive(
+    engine: &mut Engine,
+    fetch: &Option<Function>,
+    timeout_ms: f64,
+    shared: &Rc<RefCell<Shared>>,
+    waker: &transport::Waker,
+    opts: &RunOptions,
+) -> Drive {
+    let mut reported = Progress::default();
+    loop {
+        if shared.borrow().aborted {
+            return Drive::Aborted;
+        }
+        let answers = std::mem::take(&mut shared.borrow_mut().answers);
+        for (id, outcome) in answers {
+            engine.on_answer(id, outcome, now());
+        }
+        let progress = engine.progress();
+        if progress != reported {
+            reported = progress;
+            if let Some(cb) = &opts.on_progress {
+                if let Ok(p) = convert::to_js(&progress) {
+                    // A throwing callback must not break the run.
+                    let _ = cb.call1(&JsValue::UNDEFINED, &p);
+                }
+            }
+            if shared.borrow().aborted {
+                return Drive::Aborted;
+            }
+        }
+        let wait = match engine.poll(now()) {
+            Action::Send(out) => {
+                let controller = match AbortController::new() {
+                    Ok(c) => c,
+                    Err(_) => {
+                        engine.on_answer(
+                            out.id,
+                            Outcome::Network("AbortController is not available".into()),
+                            now(),
+                        );
+                        continue;
+                    }
+                };
+                shared
+                    .borrow_mut()
+                    .controllers
+                    .push((out.id, controller.clone()));
+                let (shared, waker, fetch) = (shared.clone(), waker.clone(), fetch.clone());
+                spawn_local(async move {
+                    let id = out.id;
+                    let outcome =
+                        transport::attempt(fetch, out.request, timeout_ms, controller).await;
+                    let mut s = shared.borrow_mut();
+                    s.controllers.retain(|(c, _)| *c != id);
+                    if !s.aborted {
+                        s.answers.push((id, outcome));
+                    }
+                    drop(s);
+                    waker.wake();
+                });
+                continue;
+            }
+            Action::Done => return Drive::Finished,
+            Action::WaitUntil(t) => Some((t - now()).max(0.0)),
+            Action::AwaitAnswer => None,
+        };
+        let promise = waker.arm();
+        if !shared.borrow().answers.is_empty() || shared.borrow().aborted {
+            waker.wake();
+        }
+        let _timer = wait.map(|ms| {
+            let w = waker.clone();
+            transport::Timer::start(ms, move || w.wake())
+        });
+        let _ = JsFuture::from(promise).await;
+    }
+}
+
+/// Formats one property value as the string HubSpot stores.
+#[wasm_bindgen(js_name = formatPropertyValue)]
+pub fn format_property_value(
+    #[wasm_bindgen(unchecked_param_type = "PropertyValue")] value: JsValue,
+) -> Result<String, JsValue> {
+    format_value(&convert::value(&value)).map_err(|reason| {
+        let sep = if reason.starts_with('[') { "" } else { ": " };
+        errors::to_js(&HubSpotError::invalid_input(format!("value{sep}{reason}")))
+    })
+}
+
+/// One request as data.
+#[derive(Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchUpdateRequest {
+    /// Absolute URL.
+    pub url: String,
+    /// Always `POST`.
+    #[tsify(type = "\"POST\"")]
+    pub method: &'static str,
+    /// Headers, including Authorization when a token was given.
+    #[tsify(type = "Record<string, string>")]
+    pub headers: crate::model::Map<String>,
+    /// JSON body.
+    pub body: String,
+    /// Positions in `inputs` of the inputs this request carries.
+    pub input_indexes: Vec<usize>,
+}
+
+/// Builds the requests `update()` would send first, without sending anything.
+#[wasm_bindgen(js_name = buildBatchUpdateRequests, unchecked_return_type = "BatchUpdateRequest[]")]
+pub fn build_requests(
+    #[wasm_bindgen(unchecked_param_type = "readonly BatchUpdateInput[]")] inputs: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "BuildOptions")] options: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    let fail = |e: HubSpotError| errors::to_js(&e);
+    let options = options.unwrap_or(JsValue::UNDEFINED);
+    let entries =
+        convert::options_entries(&options, "options", HubSpotError::invalid_input).map_err(fail)?;
+    let parsed = parse_options(&entries, OptionSet::Build).map_err(fail)?;
+    let raw = convert::raw_inputs(&inputs).map_err(fail)?;
+    let valid = validate_inputs(&raw, parsed.id_property.as_deref()).map_err(fail)?;
+    let requests: Vec<BatchUpdateRequest> = build_batch_update_requests(&valid, &parsed.config)
+        .into_iter()
+        .map(|r| BatchUpdateRequest {
+            url: r.url,
+            method: r.method,
+            headers: crate::model::Map(r.headers),
+            body: r.body,
+            input_indexes: r.input_indexes,
+        })
+        .collect();
+    convert::to_js(&requests)
+}
+
+/// Parses a 200/207 body; throws `HubSpotError` for other statuses and for bodies that are
+/// not batch responses (`MALFORMED_RESPONSE`).
+#[wasm_bindgen(js_name = parseBatchResponse, unchecked_return_type = "BatchResponse")]
+pub fn parse_batch_response(status: u16, body: String) -> Result<JsValue, JsValue> {
+    match transport::read_body(status, &JsValue::from_str(&body)) {
+        crate::response::Body::Batch(b) => convert::to_js(&b),
+        other => Err(errors::to_js(&crate::response::body_error(status, &other))),
+    }
+}

@@ -1,0 +1,228 @@
+//! Effects: fetch, timers, abort. The only place that talks to the network.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortController;
+
+use crate::engine::Outcome;
+use crate::model;
+use crate::request::HttpRequest;
+use crate::response::{self, Body, ResponseMeta};
+
+#[wasm_bindgen]
+extern "C" {
+    // Bound on the global scope, never on `window`: Node and workerd have none.
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// A cancellable timer that calls `f` after `ms`.
+pub struct Timer {
+    id: JsValue,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Timer {
+    /// Starts a timer.
+    pub fn start(ms: f64, f: impl FnMut() + 'static) -> Timer {
+        let callback = Closure::<dyn FnMut()>::new(f);
+        let id = set_timeout(
+            callback.as_ref().unchecked_ref(),
+            ms.clamp(0.0, 2_147_483_647.0),
+        );
+        Timer {
+            id,
+            _callback: callback,
+        }
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        clear_timeout(&self.id);
+    }
+}
+
+/// The fetch to use: the caller's, or the global one looked up now (so a polyfill installed
+/// after import is seen).
+fn resolve_fetch(custom: Option<&Function>) -> Result<Function, String> {
+    if let Some(f) = custom {
+        return Ok(f.clone());
+    }
+    Reflect::get(&js_sys::global(), &"fetch".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+        .ok_or_else(|| "this runtime has no global fetch; pass options.fetch".to_owned())
+}
+
+/// A JS error's message (and its cause's, where Node keeps the useful part), never its
+/// stack or arguments.
+fn describe(e: &JsValue) -> String {
+    let text = |v: &JsValue, k: &str| Reflect::get(v, &k.into()).ok().and_then(|m| m.as_string());
+    let mut msg = text(e, "message")
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "fetch failed".to_owned());
+    if let Ok(cause) = Reflect::get(e, &"cause".into()) {
+        if let Some(c) = text(&cause, "code").or_else(|| text(&cause, "message")) {
+            msg.push_str(" (");
+            msg.push_str(&c);
+            msg.push(')');
+        }
+    }
+    msg
+}
+
+/// Sends one request and reads its answer within `timeout_ms`. `controller` is registered
+/// by the caller so that an abort of the whole run stops this attempt too.
+pub async fn attempt(
+    fetch: Option<Function>,
+    request: HttpRequest,
+    timeout_ms: f64,
+    controller: AbortController,
+) -> Outcome {
+    let timed_out = Rc::new(Cell::new(false));
+    let timer = {
+        let flag = timed_out.clone();
+        let c = controller.clone();
+        Timer::start(timeout_ms, move || {
+            flag.set(true);
+            c.abort();
+        })
+    };
+    let result = send_and_read(fetch.as_ref(), &request, &controller).await;
+    drop(timer);
+    match result {
+        Ok(outcome) => outcome,
+        Err(_) if timed_out.get() => Outcome::Timeout,
+        Err(e) => Outcome::Network(e),
+    }
+}
+
+async fn send_and_read(
+    fetch: Option<&Function>,
+    request: &HttpRequest,
+    controller: &AbortController,
+) -> Result<Outcome, String> {
+    let fetch = resolve_fetch(fetch)?;
+    let headers = Object::new();
+    for (k, v) in &request.headers {
+        let _ = Reflect::set(&headers, &k.into(), &v.into());
+    }
+    let init = Object::new();
+    let _ = Reflect::set(&init, &"method".into(), &request.method.into());
+    let _ = Reflect::set(&init, &"headers".into(), &headers);
+    let _ = Reflect::set(&init, &"body".into(), &request.body.as_str().into());
+    let _ = Reflect::set(&init, &"signal".into(), &controller.signal());
+    // Redirects are never followed, so the Authorization header cannot reach another origin.
+    let _ = Reflect::set(&init, &"redirect".into(), &"manual".into());
+    // Called unbound: workerd throws "Illegal invocation" for any `this` but the global.
+    let promise = fetch
+        .call2(&JsValue::UNDEFINED, &request.url.as_str().into(), &init)
+        .map_err(|e| describe(&e))?;
+    let response = JsFuture::from(Promise::resolve(&promise))
+        .await
+        .map_err(|e| describe(&e))?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| "fetch resolved to something that is not a Response".to_owned())?;
+    // The raw Response reads the body as a JS string that JSON.parse takes without a copy
+    // into wasm memory; gloo-net's wrapper reads status and headers.
+    let raw = <web_sys::Response as Clone>::clone(&response);
+    let response = gloo_net::http::Response::from(response);
+    let status = if response.type_() == web_sys::ResponseType::Opaqueredirect {
+        0
+    } else {
+        response.status()
+    };
+    let headers = response.headers();
+    let meta = ResponseMeta::from_headers(
+        ResponseMeta::HEADER_NAMES
+            .iter()
+            .filter_map(|name| headers.get(name).map(|v| (*name, v)))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|(k, v)| (*k, v.as_str())),
+    );
+    let text = match raw.text() {
+        Ok(p) => JsFuture::from(p).await.map_err(|e| describe(&e))?,
+        Err(e) => return Err(describe(&e)),
+    };
+    Ok(Outcome::Http {
+        status,
+        meta,
+        body: read_body(status, &text),
+    })
+}
+
+/// The body through the JS engine's JSON reader, then serde-wasm-bindgen into core types.
+pub fn read_body(status: u16, text: &JsValue) -> Body {
+    let parsed = json_parse(text);
+    if response::is_batch_status(status) {
+        match parsed {
+            Ok(v) => match serde_wasm_bindgen::from_value::<model::BatchResponse>(v) {
+                Ok(b) => Body::Batch(b),
+                Err(_) => Body::Unreadable("JSON that is not a batch response".to_owned()),
+            },
+            Err(_) => Body::Unreadable(if starts_like_html(text) {
+                "an HTML page".to_owned()
+            } else {
+                "invalid or truncated JSON".to_owned()
+            }),
+        }
+    } else {
+        match parsed
+            .ok()
+            .map(serde_wasm_bindgen::from_value::<model::Error>)
+        {
+            Some(Ok(e)) => Body::Error(e),
+            _ => Body::Unreadable(if starts_like_html(text) {
+                "an HTML page".to_owned()
+            } else {
+                response::describe_non_json(&prefix(text))
+            }),
+        }
+    }
+}
+
+fn prefix(text: &JsValue) -> String {
+    text.dyn_ref::<js_sys::JsString>()
+        .map(|s| String::from(s.slice(0, 64)))
+        .unwrap_or_default()
+}
+
+fn starts_like_html(text: &JsValue) -> bool {
+    prefix(text).trim_start().starts_with('<')
+}
+
+/// A one-shot wake-up the driver awaits: answers, timers and aborts all resolve it.
+#[derive(Clone, Default)]
+pub struct Waker {
+    resolve: Rc<RefCell<Option<Function>>>,
+}
+
+impl Waker {
+    /// A promise that resolves on the next [`Waker::wake`].
+    pub fn arm(&self) -> Promise {
+        let slot = self.resolve.clone();
+        Promise::new(&mut |resolve, _reject| {
+            *slot.borrow_mut() = Some(resolve);
+        })
+    }
+
+    /// Resolves the armed promise, if any.
+    pub fn wake(&self) {
+        let f = self.resolve.borrow_mut().take();
+        if let Some(f) = f {
+            let _ = f.call0(&JsValue::UNDEFINED);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! The argument types of the JS API, declared as Rust types so their TypeScript is generated
+//! (tsify) next to the code that reads them. They are read field by field in `convert`
+//! (a `Date` or a function cannot go through serde), so these types are never built.
+#![allow(dead_code)]
+
+use serde::Serialize;
+use tsify::Tsify;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const PROPERTY_VALUE_TS: &str = r#"
+/** A property value; it becomes a HubSpot string (see formatPropertyValue). */
+export type PropertyValue = string | number | boolean | Date | readonly string[] | null;
+"#;
+
+/// One record to update.
+#[derive(Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchUpdateInput {
+    /// The internal id, or the value of `idProperty`.
+    pub id: String,
+    /// Property values by property name.
+    #[tsify(type = "Record<string, PropertyValue>")]
+    pub properties: (),
+    /// Overrides `UpdateOptions.idProperty` for this input.
+    #[tsify(optional)]
+    pub id_property: Option<String>,
+    /// Echoed by HubSpot; unique within one `update()` call.
+    #[tsify(optional)]
+    pub object_write_trace_id: Option<String>,
+}
+
+/// Options of `new HubSpotBatch()`.
+#[derive(Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientOptions {
+    /// Private-app or OAuth token; leave out when `baseUrl` is a proxy that adds it.
+    #[tsify(optional)]
+    pub access_token: Option<String>,
+    /// Default `"https://api.hubapi.com"`; `http:` only on loopback.
+    #[tsify(optional)]
+    pub base_url: Option<String>,
+    /// Default `"0-3"` (deals); `"contacts"`, `"0-1"`, `"2-1234"`... pass through.
+    #[tsify(optional)]
+    pub object_type: Option<String>,
+    /// Inputs per request, 1..100, default 100.
+    #[tsify(optional)]
+    pub batch_size: Option<u32>,
+    /// Requests in flight at most, default 10.
+    #[tsify(optional)]
+    pub concurrency: Option<u32>,
+    /// Rolling-window pacing, default `{ requests: 100, intervalMs: 10_000 }`; `null` = off.
+    #[tsify(optional, type = "{ requests: number; intervalMs: number } | null")]
+    pub rate_limit: Option<()>,
+    /// Retries after the first attempt, per request; default 5.
+    #[tsify(optional)]
+    pub max_retries: Option<u32>,
+    /// Per attempt, default 30 000.
+    #[tsify(optional)]
+    pub timeout_ms: Option<f64>,
+    /// Default: the runtime's global fetch, looked up at call time. Called unbound.
+    #[tsify(optional, type = "typeof globalThis.fetch")]
+    pub fetch: Option<()>,
+}
+
+/// Options of one `update()` call.
+#[derive(Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateOptions {
+    /// A unique property whose values the inputs' ids are.
+    #[tsify(optional)]
+    pub id_property: Option<String>,
+    /// Aborting rejects with code `ABORTED` and sends nothing more.
+    #[tsify(optional, type = "AbortSignal")]
+    pub signal: Option<()>,
+    /// Called as inputs settle.
+    #[tsify(optional, type = "(progress: Progress) => void")]
+    pub on_progress: Option<()>,
+}
+
+/// Options of `buildBatchUpdateRequests()`.
+#[derive(Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildOptions {
+    /// Adds the Authorization header.
+    #[tsify(optional)]
+    pub access_token: Option<String>,
+    /// Default `"https://api.hubapi.com"`.
+    #[tsify(optional)]
+    pub base_url: Option<String>,
+    /// Default `"0-3"`.
+    #[tsify(optional)]
+    pub object_type: Option<String>,
+    /// 1..100, default 100.
+    #[tsify(optional)]
+    pub batch_size: Option<u32>,
+    /// Default idProperty for all inputs.
+    #[tsify(optional)]
+    pub id_property: Option<String>,
+}
