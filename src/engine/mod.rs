@@ -250,7 +250,10 @@ impl Engine {
                 let reason = FailureReason::new(
                     None,
                     "TIMEOUT",
-                    format!("no answer within timeoutMs ({} ms)", self.config.timeout_ms),
+                    format!(
+                        "no answer within timeoutMs ({} ms)",
+                        self.config.timeout_ms as u64
+                    ),
                 );
                 let delay = self.backoff(batch.attempts);
                 self.retry_or_fail(batch, reason, now + delay);

@@ -63,8 +63,19 @@ impl RateWindow {
         if releases.len() < excess {
             return None;
         }
-        releases.sort_by(f64::total_cmp);
-        releases.get(excess - 1).copied()
+        // The excess-th smallest release time; `excess` is almost always 1, and a selection
+        // by repeated minimum keeps the standard sort (and its size) out of the wasm.
+        let mut at = None;
+        for _ in 0..excess {
+            let (pos, t) = releases
+                .iter()
+                .copied()
+                .enumerate()
+                .min_by(|a, b| a.1.total_cmp(&b.1))?;
+            releases.swap_remove(pos);
+            at = Some(t);
+        }
+        at
     }
 
     /// The earliest time one of our answered slots frees, if any.
