@@ -52,6 +52,7 @@ pub mod error;
 pub mod input;
 pub mod json;
 pub mod model;
+pub mod proxy;
 pub mod report;
 pub mod request;
 pub mod response;

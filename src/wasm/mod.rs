@@ -3,6 +3,7 @@
 
 mod convert;
 mod errors;
+mod proxy;
 mod transport;
 mod types;
 

@@ -89,6 +89,24 @@ pub async fn attempt(
     timeout_ms: f64,
     controller: AbortController,
 ) -> Outcome {
+    match exchange(fetch.as_ref(), &request, timeout_ms, controller).await {
+        Ok((status, meta, text)) => Outcome::Http {
+            status,
+            meta,
+            body: read_body(status, &text),
+        },
+        Err(outcome) => outcome,
+    }
+}
+
+/// Sends one request and returns status, headers and body text (a JS string), or the
+/// `Timeout`/`Network` outcome when there is no answer in time.
+pub async fn exchange(
+    fetch: Option<&Function>,
+    request: &HttpRequest,
+    timeout_ms: f64,
+    controller: AbortController,
+) -> Result<(u16, ResponseMeta, JsValue), Outcome> {
     let timed_out = Rc::new(Cell::new(false));
     let timer = {
         let flag = timed_out.clone();
@@ -98,12 +116,12 @@ pub async fn attempt(
             c.abort();
         })
     };
-    let result = send_and_read(fetch.as_ref(), &request, &controller).await;
+    let result = send_and_read(fetch, request, &controller).await;
     drop(timer);
     match result {
-        Ok(outcome) => outcome,
-        Err(_) if timed_out.get() => Outcome::Timeout,
-        Err(e) => Outcome::Network(e),
+        Ok(answer) => Ok(answer),
+        Err(_) if timed_out.get() => Err(Outcome::Timeout),
+        Err(e) => Err(Outcome::Network(e)),
     }
 }
 
@@ -111,7 +129,7 @@ async fn send_and_read(
     fetch: Option<&Function>,
     request: &HttpRequest,
     controller: &AbortController,
-) -> Result<Outcome, String> {
+) -> Result<(u16, ResponseMeta, JsValue), String> {
     let fetch = resolve_fetch(fetch)?;
     let headers = Object::new();
     for (k, v) in &request.headers {
@@ -156,11 +174,7 @@ async fn send_and_read(
         Ok(p) => JsFuture::from(p).await.map_err(|e| describe(&e))?,
         Err(e) => return Err(describe(&e)),
     };
-    Ok(Outcome::Http {
-        status,
-        meta,
-        body: read_body(status, &text),
-    })
+    Ok((status, meta, text))
 }
 
 /// The body through the JS engine's JSON reader, then serde-wasm-bindgen into core types.

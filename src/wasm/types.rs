@@ -98,3 +98,41 @@ pub struct BuildOptions {
     #[tsify(optional)]
     pub id_property: Option<String>,
 }
+
+/// Options of `createBatchUpdateHandler()`: the edge proxy. Besides these, every
+/// `ClientOptions` field configures how the proxy calls HubSpot.
+#[derive(Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct ProxyOptions {
+    /// The HubSpot token, from a secret; never sent to the page.
+    pub access_token: String,
+    /// Origins allowed to call, e.g. `["https://app.example.com"]`; `"*"` allows any.
+    pub allowed_origins: Vec<String>,
+    /// Object types the proxy will update; default `["0-3", "deals"]`.
+    #[tsify(optional)]
+    pub object_types: Option<Vec<String>>,
+    /// Largest request body accepted; default 1 000 000 bytes.
+    #[tsify(optional)]
+    pub max_body_bytes: Option<u32>,
+    /// HubSpot's base URL; default `"https://api.hubapi.com"`.
+    #[tsify(optional)]
+    pub base_url: Option<String>,
+    /// Inputs per request when running `update()` at the edge.
+    #[tsify(optional)]
+    pub batch_size: Option<u32>,
+    /// Requests in flight at most.
+    #[tsify(optional)]
+    pub concurrency: Option<u32>,
+    /// Pacing for the proxy's own calls.
+    #[tsify(optional, type = "{ requests: number; intervalMs: number } | null")]
+    pub rate_limit: Option<()>,
+    /// Retries per request.
+    #[tsify(optional)]
+    pub max_retries: Option<u32>,
+    /// Per attempt.
+    #[tsify(optional)]
+    pub timeout_ms: Option<f64>,
+    /// The fetch used to call HubSpot. Called unbound.
+    #[tsify(optional, type = "typeof globalThis.fetch")]
+    pub fetch: Option<()>,
+}

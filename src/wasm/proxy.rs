@@ -1,0 +1,310 @@
+//! `createBatchUpdateHandler`: the edge proxy as a `(Request) => Promise<Response>`.
+//! Decisions come from [`crate::proxy`]; this file only reads requests and writes responses.
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use super::{convert, errors, transport, RunOptions};
+use crate::config::ClientConfig;
+use crate::engine::Outcome;
+use crate::error::HubSpotError;
+use crate::model::BatchInputSimplePublicObjectBatchInput;
+use crate::proxy::{
+    bad_body, error_body, parse_proxy_options, status_for_error, ProxyConfig, Refusal, Route,
+};
+use crate::request::{batch_update_url, encode_body, headers, HttpRequest};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = JSON, js_name = stringify, catch)]
+    fn json_stringify(v: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// Creates the edge proxy's request handler. Throws `INVALID_CONFIG` for bad options.
+#[wasm_bindgen(js_name = createBatchUpdateHandler, unchecked_return_type = "(request: Request) => Promise<Response>")]
+pub fn create_batch_update_handler(
+    #[wasm_bindgen(unchecked_param_type = "ProxyOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let entries = convert::options_entries(&options, "options", HubSpotError::invalid_config)
+        .map_err(|e| errors::to_js(&e))?;
+    let config = parse_proxy_options(&entries).map_err(|e| errors::to_js(&e))?;
+    let fetch = convert::function_field(&options, "fetch");
+    let handler = Closure::<dyn FnMut(JsValue) -> Promise>::new(move |request: JsValue| {
+        let (config, fetch) = (config.clone(), fetch.clone());
+        future_to_promise(async move { Ok(handle(&config, fetch, request).await) })
+    });
+    Ok(handler.into_js_value())
+}
+
+async fn handle(config: &ProxyConfig, fetch: Option<Function>, request: JsValue) -> JsValue {
+    let Ok(request) = request.dyn_into::<web_sys::Request>() else {
+        return respond(400, &bad_body("expected a Request").body(), &[]);
+    };
+    let origin = request.headers().get("origin").ok().flatten();
+    let cors = |preflight| config.cors_headers(origin.as_deref(), preflight);
+    let refuse = |r: Refusal| {
+        respond(
+            r.status,
+            &r.body(),
+            &config.cors_headers(origin.as_deref(), false),
+        )
+    };
+    let path = path_of(&request.url());
+    let route = match config.route(&request.method(), &path, origin.as_deref()) {
+        Ok(r) => r,
+        Err(r) => return refuse(r),
+    };
+    if route == Route::Preflight {
+        return respond_empty(204, &cors(true));
+    }
+    let declared = request
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|l| l.parse::<usize>().ok());
+    if let Some(Err(r)) = declared.map(|n| config.check_size(n)) {
+        return refuse(r);
+    }
+    let text = match request.text() {
+        Ok(p) => JsFuture::from(p).await.unwrap_or_default(),
+        Err(_) => JsValue::from_str(""),
+    };
+    let len = text.as_string().map(|s| s.len()).unwrap_or(0);
+    if let Err(r) = config.check_size(len) {
+        return refuse(r);
+    }
+    let Ok(body) = js_sys::JSON::parse(&text.as_string().unwrap_or_default()) else {
+        return refuse(bad_body("the body is not JSON"));
+    };
+    match route {
+        Route::Forward(object_type) => {
+            forward(config, fetch, &object_type, body, &cors(false)).await
+        }
+        _ => run_at_edge(config, fetch, body, &cors(false)).await,
+    }
+}
+
+/// Validates a HubSpot batch body, re-encodes it (dropping anything HubSpot does not
+/// define) and sends it with the token.
+async fn forward(
+    config: &ProxyConfig,
+    fetch: Option<Function>,
+    object_type: &str,
+    body: JsValue,
+    cors: &[(String, String)],
+) -> JsValue {
+    let Ok(batch) = serde_wasm_bindgen::from_value::<BatchInputSimplePublicObjectBatchInput>(body)
+    else {
+        return respond(
+            400,
+            &bad_body("expected {\"inputs\":[{\"id\":string,\"properties\":{name:string}}]}")
+                .body(),
+            cors,
+        );
+    };
+    if batch.inputs.len() > crate::config::MAX_BATCH_SIZE {
+        return respond(400, &bad_body("at most 100 inputs per batch").body(), cors);
+    }
+    let client = ClientConfig {
+        object_type: object_type.to_owned(),
+        ..config.client.clone()
+    };
+    let request = HttpRequest {
+        url: batch_update_url(&client),
+        method: "POST",
+        headers: headers(&client),
+        body: encode_body(&batch.inputs),
+        input_indexes: Vec::new(),
+    };
+    let controller = match web_sys::AbortController::new() {
+        Ok(c) => c,
+        Err(_) => {
+            return respond(
+                502,
+                &error_body("NETWORK_ERROR", "AbortController is not available"),
+                cors,
+            )
+        }
+    };
+    let (status, meta, text) =
+        match transport::exchange(fetch.as_ref(), &request, client.timeout_ms, controller).await {
+            Ok(answer) => answer,
+            Err(Outcome::Timeout) => {
+                return respond(
+                    504,
+                    &error_body("TIMEOUT", "HubSpot did not answer in time"),
+                    cors,
+                )
+            }
+            Err(_) => {
+                return respond(
+                    502,
+                    &error_body("NETWORK_ERROR", "HubSpot could not be reached"),
+                    cors,
+                )
+            }
+        };
+    let mut out: Vec<(String, String)> = cors.to_vec();
+    out.push(("Content-Type".to_owned(), "application/json".to_owned()));
+    if let Some(r) = meta.retry_after {
+        out.push(("Retry-After".to_owned(), r));
+    }
+    for (name, v) in [
+        ("X-HubSpot-RateLimit-Max", meta.rate_max.map(f64::from)),
+        (
+            "X-HubSpot-RateLimit-Remaining",
+            meta.rate_remaining.map(f64::from),
+        ),
+        (
+            "X-HubSpot-RateLimit-Interval-Milliseconds",
+            meta.rate_interval_ms,
+        ),
+    ] {
+        if let Some(v) = v {
+            out.push((name.to_owned(), (v as u64).to_string()));
+        }
+    }
+    // Redirects are refused rather than passed on: the page must not learn where they lead.
+    let status = if status == 0 || (300..400).contains(&status) {
+        502
+    } else {
+        status
+    };
+    respond(status, &text.as_string().unwrap_or_default(), &out)
+}
+
+/// Runs a whole `update()` at the edge: `{ inputs, idProperty?, objectType? }`.
+async fn run_at_edge(
+    config: &ProxyConfig,
+    fetch: Option<Function>,
+    body: JsValue,
+    cors: &[(String, String)],
+) -> JsValue {
+    let mut client = config.client.clone();
+    let field = |k: &str| Reflect::get(&body, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    if !body.is_object() {
+        return respond(
+            400,
+            &bad_body("expected { inputs, idProperty?, objectType? }").body(),
+            cors,
+        );
+    }
+    if let Some(t) = field("objectType").as_string() {
+        if !config.object_type_allowed(&t) {
+            return respond(
+                403,
+                &error_body(
+                    "OBJECT_TYPE_NOT_ALLOWED",
+                    &format!("object type {t:?} is not allowed by this proxy"),
+                ),
+                cors,
+            );
+        }
+        client.object_type = t;
+    }
+    let options = Object::new();
+    let id_property = field("idProperty");
+    if !id_property.is_undefined() {
+        let _ = Reflect::set(&options, &"idProperty".into(), &id_property);
+    }
+    let prepared = super::prepare(&field("inputs"), Some(&options));
+    let (inputs, _) = match prepared {
+        Ok(p) => p,
+        Err(e) => return respond(400, &error_json(&e), cors),
+    };
+    let opts = RunOptions {
+        signal: None,
+        on_progress: None,
+    };
+    let mut out: Vec<(String, String)> = cors.to_vec();
+    out.push(("Content-Type".to_owned(), "application/json".to_owned()));
+    match super::run(client, fetch, inputs, opts, js_sys::Date::now()).await {
+        Ok(result) => {
+            let text = json_stringify(&result)
+                .ok()
+                .and_then(|t| t.as_string())
+                .unwrap_or_default();
+            respond(200, &text, &out)
+        }
+        Err(e) => {
+            let code = Reflect::get(&e, &"code".into())
+                .ok()
+                .and_then(|c| c.as_string())
+                .unwrap_or_default();
+            let message = Reflect::get(&e, &"message".into())
+                .ok()
+                .and_then(|c| c.as_string())
+                .unwrap_or_default();
+            let mut core = HubSpotError::new(code_from(&code), message);
+            core.category = Reflect::get(&e, &"category".into())
+                .ok()
+                .and_then(|c| c.as_string());
+            respond(status_for_error(&core), &error_json(&core), &out)
+        }
+    }
+}
+
+fn code_from(code: &str) -> crate::error::ErrorCode {
+    use crate::error::ErrorCode::*;
+    [
+        InvalidConfig,
+        InvalidInput,
+        HttpError,
+        RateLimited,
+        NetworkError,
+        Timeout,
+        MalformedResponse,
+        Aborted,
+    ]
+    .into_iter()
+    .find(|c| c.as_str() == code)
+    .unwrap_or(HttpError)
+}
+
+fn error_json(e: &HubSpotError) -> String {
+    error_body(
+        e.category.as_deref().unwrap_or(e.code().as_str()),
+        &e.message,
+    )
+}
+
+fn path_of(url: &str) -> String {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    match rest.find('/') {
+        Some(i) => rest.get(i..).unwrap_or("/").to_owned(),
+        None => "/".to_owned(),
+    }
+}
+
+fn response_init(status: u16, headers: &[(String, String)]) -> web_sys::ResponseInit {
+    let h = Object::new();
+    for (k, v) in headers {
+        let _ = Reflect::set(&h, &k.into(), &v.into());
+    }
+    let init = web_sys::ResponseInit::new();
+    init.set_status(status);
+    init.set_headers(&h);
+    init
+}
+
+fn respond(status: u16, body: &str, headers: &[(String, String)]) -> JsValue {
+    let mut all = headers.to_vec();
+    if !all
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    {
+        all.push(("Content-Type".to_owned(), "application/json".to_owned()));
+    }
+    web_sys::Response::new_with_opt_str_and_init(Some(body), &response_init(status, &all))
+        .map(JsValue::from)
+        .unwrap_or(JsValue::UNDEFINED)
+}
+
+fn respond_empty(status: u16, headers: &[(String, String)]) -> JsValue {
+    web_sys::Response::new_with_opt_str_and_init(None, &response_init(status, headers))
+        .map(JsValue::from)
+        .unwrap_or(JsValue::UNDEFINED)
+}
