@@ -27,8 +27,12 @@ pub fn value(v: &JsValue) -> Value {
 }
 
 fn to_value(v: &JsValue, descend: bool) -> Value {
-    if let Some(s) = v.as_string() {
-        return Value::Str(s);
+    if let Some(js) = v.dyn_ref::<js_sys::JsString>() {
+        // A lone surrogate cannot be sent as UTF-8; converting would silently change it.
+        if !js.is_valid_utf16() {
+            return Value::Other("string with a lone surrogate (invalid UTF-16)");
+        }
+        return Value::Str(String::from(js));
     }
     if let Some(n) = v.as_f64() {
         return Value::Number(n);

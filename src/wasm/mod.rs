@@ -58,7 +58,7 @@ impl HubSpotBatch {
     pub fn update(
         &self,
         #[wasm_bindgen(unchecked_param_type = "readonly BatchUpdateInput[]")] inputs: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "UpdateOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "UpdateOptions")] options: Option<JsValue>,
     ) -> Promise {
         let started = now();
         let prepared = prepare(&inputs, options.as_ref());
@@ -307,7 +307,7 @@ pub struct BatchUpdateRequest {
 #[wasm_bindgen(js_name = buildBatchUpdateRequests, unchecked_return_type = "BatchUpdateRequest[]")]
 pub fn build_requests(
     #[wasm_bindgen(unchecked_param_type = "readonly BatchUpdateInput[]")] inputs: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "BuildOptions")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "BuildOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let fail = |e: HubSpotError| errors::to_js(&e);
     let options = options.unwrap_or(JsValue::UNDEFINED);
@@ -332,7 +332,13 @@ pub fn build_requests(
 /// Parses a 200/207 body; throws `HubSpotError` for other statuses and for bodies that are
 /// not batch responses (`MALFORMED_RESPONSE`).
 #[wasm_bindgen(js_name = parseBatchResponse, unchecked_return_type = "BatchResponse")]
-pub fn parse_batch_response(status: u16, body: String) -> Result<JsValue, JsValue> {
+pub fn parse_batch_response(status: f64, body: String) -> Result<JsValue, JsValue> {
+    if !(status.fract() == 0.0 && (100.0..=599.0).contains(&status)) {
+        return Err(errors::to_js(&HubSpotError::invalid_input(
+            "status: expected an HTTP status code from 100 to 599",
+        )));
+    }
+    let status = status as u16;
     match transport::read_body(status, &JsValue::from_str(&body)) {
         crate::response::Body::Batch(b) => convert::to_js(&b),
         other => Err(errors::to_js(&crate::response::body_error(status, &other))),
