@@ -61,7 +61,75 @@ pub fn format_number(n: f64) -> String {
         // Both zeros: JS prints -0 as "0" too.
         return "0".to_owned();
     }
-    format!("{n}")
+    plain_decimal(&shortest_digits(n))
+}
+
+/// The platform's shortest round-trip text for a finite float, in any of the forms `1.5`,
+/// `1e21`, `1e+21`, `1.5e-7`. Natively Rust's formatter; in the npm build the JS engine's
+/// `Number.prototype.toString`, which keeps Rust's float formatting (~17 KB) out of the wasm.
+#[cfg(not(all(target_arch = "wasm32", feature = "js")))]
+fn shortest_digits(n: f64) -> String {
+    format!("{n:e}")
+}
+
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
+fn shortest_digits(n: f64) -> String {
+    crate::wasm::number_to_string(n)
+}
+
+/// Rewrites a float's text in plain decimal: `1.5e-7` -> `0.00000015`, `1e+21` ->
+/// `1000000000000000000000`. Text without an exponent is returned as it is.
+pub fn plain_decimal(repr: &str) -> String {
+    let Some((mantissa, exp)) = repr.split_once(['e', 'E']) else {
+        return repr.to_owned();
+    };
+    let Ok(exp) = exp.trim_start_matches('+').parse::<i32>() else {
+        return repr.to_owned();
+    };
+    let (negative, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, mantissa),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits: String = int_part.chars().chain(frac_part.chars()).collect();
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return "0".to_owned();
+    }
+    // Simpler and exact: value = 0.d1d2d3... × 10^(k) with k = (digits before the point in
+    // the mantissa, ignoring leading zeros) + exp.
+    let int_sig = int_part.trim_start_matches('0').len() as i32;
+    let k = if int_sig > 0 {
+        int_sig + exp
+    } else {
+        let frac_zeros = (frac_part.len() - frac_part.trim_start_matches('0').len()) as i32;
+        exp - frac_zeros
+    };
+    let digits = digits.trim_end_matches('0');
+    let digits = if digits.is_empty() { "0" } else { digits };
+    let n = digits.len() as i32;
+    let mut out = String::with_capacity(digits.len() + 24);
+    if negative {
+        out.push('-');
+    }
+    if k <= 0 {
+        out.push_str("0.");
+        for _ in 0..(-k) {
+            out.push('0');
+        }
+        out.push_str(digits);
+    } else if k >= n {
+        out.push_str(digits);
+        for _ in 0..(k - n) {
+            out.push('0');
+        }
+    } else {
+        let (a, b) = digits.split_at(k as usize);
+        out.push_str(a);
+        out.push('.');
+        out.push_str(b);
+    }
+    out
 }
 
 /// Formats one property value as the string HubSpot stores (contract point 7). `Err` holds
@@ -358,6 +426,32 @@ mod tests {
         assert!(format_value(&Value::List(vec![Value::Str("a;b".into())])).is_err());
         assert!(format_value(&Value::Other("object")).is_err());
         assert!(format_value(&Value::Undefined).is_err());
+    }
+
+    #[test]
+    fn plain_decimal_reads_js_and_rust_forms() {
+        for (repr, plain) in [
+            ("1e21", "1000000000000000000000"),
+            ("1e+21", "1000000000000000000000"),
+            ("1.5e-7", "0.00000015"),
+            ("-1.25e2", "-125"),
+            ("1.2345e3", "1234.5"),
+            ("5e-324", &format!("{}", 5e-324)),
+            ("123.5", "123.5"),
+            ("0e0", "0"),
+        ]
+        .map(|(a, b): (&str, &str)| (a, b.to_owned()))
+        .iter()
+        {
+            assert_eq!(plain_decimal(repr), *plain, "{repr}");
+        }
+        // Agrees with Rust's own plain Display for a spread of values.
+        let mut x = 1.234_567_890_123e-30_f64;
+        while x < 1e40 {
+            assert_eq!(plain_decimal(&format!("{x:e}")), format!("{x}"));
+            assert_eq!(plain_decimal(&format!("{:e}", -x)), format!("{}", -x));
+            x *= 7.3;
+        }
     }
 
     #[test]

@@ -515,3 +515,488 @@ mod tests {
         assert_eq!(parse(&v.to_json()).unwrap(), v);
     }
 }
+
+/// Why a JSON value does not have the expected shape. Deliberately without detail: formatting
+/// serde's descriptions of unexpected values would pull float formatting into the wasm.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShapeError;
+
+impl fmt::Display for ShapeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unexpected JSON shape")
+    }
+}
+
+impl std::error::Error for ShapeError {}
+
+impl de::Error for ShapeError {
+    fn custom<T: fmt::Display>(_msg: T) -> Self {
+        ShapeError
+    }
+    fn invalid_type(_: de::Unexpected<'_>, _: &dyn de::Expected) -> Self {
+        ShapeError
+    }
+    fn invalid_value(_: de::Unexpected<'_>, _: &dyn de::Expected) -> Self {
+        ShapeError
+    }
+    fn invalid_length(_: usize, _: &dyn de::Expected) -> Self {
+        ShapeError
+    }
+    fn unknown_variant(_: &str, _: &'static [&'static str]) -> Self {
+        ShapeError
+    }
+    fn unknown_field(_: &str, _: &'static [&'static str]) -> Self {
+        ShapeError
+    }
+    fn missing_field(_: &'static str) -> Self {
+        ShapeError
+    }
+    fn duplicate_field(_: &'static str) -> Self {
+        ShapeError
+    }
+}
+
+impl<'de> de::IntoDeserializer<'de, ShapeError> for JsonValue {
+    type Deserializer = JsonValue;
+    fn into_deserializer(self) -> JsonValue {
+        self
+    }
+}
+
+/// Reads a [`JsonValue`] into any deserializable type: how the wasm build turns response
+/// bodies into model types without serde_json.
+impl<'de> Deserializer<'de> for JsonValue {
+    type Error = ShapeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ShapeError> {
+        match self {
+            JsonValue::Null => visitor.visit_unit(),
+            JsonValue::Bool(b) => visitor.visit_bool(b),
+            JsonValue::Number(n) => {
+                // Integers as integers, so integer fields accept them.
+                if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
+                    visitor.visit_i64(n as i64)
+                } else {
+                    visitor.visit_f64(n)
+                }
+            }
+            JsonValue::String(s) => visitor.visit_string(s),
+            JsonValue::Array(items) => {
+                visitor.visit_seq(de::value::SeqDeserializer::new(items.into_iter()))
+            }
+            JsonValue::Object(entries) => {
+                visitor.visit_map(de::value::MapDeserializer::new(entries.into_iter()))
+            }
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ShapeError> {
+        match self {
+            JsonValue::Null => visitor.visit_none(),
+            other => visitor.visit_some(other),
+        }
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, ShapeError> {
+        match self {
+            JsonValue::String(s) => {
+                visitor.visit_enum(de::IntoDeserializer::<ShapeError>::into_deserializer(s))
+            }
+            _ => Err(ShapeError),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct identifier ignored_any
+    }
+}
+
+/// Parses `text` and reads it as a `T`.
+pub fn from_str<T: de::DeserializeOwned>(text: &str) -> Result<T, ShapeError> {
+    let value = parse(text).map_err(|_| ShapeError)?;
+    T::deserialize(value)
+}
+
+/// Serialises any `Serialize` value to compact JSON text. `None` fields that are not skipped
+/// become `null`. Non-finite floats become `null`, as in JSON.stringify.
+pub fn to_string<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut out = String::with_capacity(256);
+    // Writing to a String cannot fail, and the writer has no other error.
+    let _ = value.serialize(Writer { out: &mut out });
+    out
+}
+
+struct Writer<'a> {
+    out: &'a mut String,
+}
+
+struct Compound<'a> {
+    out: &'a mut String,
+    first: bool,
+    close: char,
+}
+
+impl Compound<'_> {
+    fn sep(&mut self) {
+        if !self.first {
+            self.out.push(',');
+        }
+        self.first = false;
+    }
+}
+
+/// Integer text without core::fmt.
+fn write_int(out: &mut String, mut n: u64, negative: bool) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(b) = buf.get_mut(i) {
+            *b = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    if negative {
+        out.push('-');
+    }
+    for &b in buf.get(i..).unwrap_or_default() {
+        out.push(char::from(b));
+    }
+}
+
+fn write_f64(out: &mut String, n: f64) {
+    if !n.is_finite() {
+        out.push_str("null");
+    } else if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
+        write_int(out, n.abs() as u64, n < 0.0);
+    } else {
+        out.push_str(&crate::input::format_number(n));
+    }
+}
+
+impl<'a> Serializer for Writer<'a> {
+    type Ok = ();
+    type Error = ShapeError;
+    type SerializeSeq = Compound<'a>;
+    type SerializeTuple = Compound<'a>;
+    type SerializeTupleStruct = Compound<'a>;
+    type SerializeTupleVariant = Compound<'a>;
+    type SerializeMap = Compound<'a>;
+    type SerializeStruct = Compound<'a>;
+    type SerializeStructVariant = Compound<'a>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), ShapeError> {
+        self.out.push_str(if v { "true" } else { "false" });
+        Ok(())
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), ShapeError> {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), ShapeError> {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), ShapeError> {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), ShapeError> {
+        write_int(self.out, v.unsigned_abs(), v < 0);
+        Ok(())
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), ShapeError> {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), ShapeError> {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), ShapeError> {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), ShapeError> {
+        write_int(self.out, v, false);
+        Ok(())
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), ShapeError> {
+        self.serialize_f64(f64::from(v))
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), ShapeError> {
+        write_f64(self.out, v);
+        Ok(())
+    }
+    fn serialize_char(self, v: char) -> Result<(), ShapeError> {
+        let mut b = [0u8; 4];
+        write_string(self.out, v.encode_utf8(&mut b));
+        Ok(())
+    }
+    fn serialize_str(self, v: &str) -> Result<(), ShapeError> {
+        write_string(self.out, v);
+        Ok(())
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), ShapeError> {
+        let mut seq = self.serialize_seq(Some(v.len()))?;
+        for b in v {
+            SerializeSeq::serialize_element(&mut seq, b)?;
+        }
+        SerializeSeq::end(seq)
+    }
+    fn serialize_none(self) -> Result<(), ShapeError> {
+        self.serialize_unit()
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), ShapeError> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), ShapeError> {
+        self.out.push_str("null");
+        Ok(())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), ShapeError> {
+        self.serialize_unit()
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<(), ShapeError> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), ShapeError> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), ShapeError> {
+        self.out.push('{');
+        write_string(self.out, variant);
+        self.out.push(':');
+        value.serialize(Writer { out: self.out })?;
+        self.out.push('}');
+        Ok(())
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'a>, ShapeError> {
+        self.out.push('[');
+        Ok(Compound {
+            out: self.out,
+            first: true,
+            close: ']',
+        })
+    }
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'a>, ShapeError> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        len: usize,
+    ) -> Result<Compound<'a>, ShapeError> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        len: usize,
+    ) -> Result<Compound<'a>, ShapeError> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a>, ShapeError> {
+        self.out.push('{');
+        Ok(Compound {
+            out: self.out,
+            first: true,
+            close: '}',
+        })
+    }
+    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Compound<'a>, ShapeError> {
+        self.serialize_map(Some(len))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        len: usize,
+    ) -> Result<Compound<'a>, ShapeError> {
+        self.serialize_map(Some(len))
+    }
+}
+
+impl SerializeSeq for Compound<'_> {
+    type Ok = ();
+    type Error = ShapeError;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ShapeError> {
+        self.sep();
+        value.serialize(Writer { out: self.out })
+    }
+    fn end(self) -> Result<(), ShapeError> {
+        self.out.push(self.close);
+        Ok(())
+    }
+}
+
+impl serde::ser::SerializeTuple for Compound<'_> {
+    type Ok = ();
+    type Error = ShapeError;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ShapeError> {
+        SerializeSeq::serialize_element(self, value)
+    }
+    fn end(self) -> Result<(), ShapeError> {
+        SerializeSeq::end(self)
+    }
+}
+
+impl serde::ser::SerializeTupleStruct for Compound<'_> {
+    type Ok = ();
+    type Error = ShapeError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ShapeError> {
+        SerializeSeq::serialize_element(self, value)
+    }
+    fn end(self) -> Result<(), ShapeError> {
+        SerializeSeq::end(self)
+    }
+}
+
+impl serde::ser::SerializeTupleVariant for Compound<'_> {
+    type Ok = ();
+    type Error = ShapeError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ShapeError> {
+        SerializeSeq::serialize_element(self, value)
+    }
+    fn end(self) -> Result<(), ShapeError> {
+        SerializeSeq::end(self)
+    }
+}
+
+impl SerializeMap for Compound<'_> {
+    type Ok = ();
+    type Error = ShapeError;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), ShapeError> {
+        self.sep();
+        key.serialize(Writer { out: self.out })?;
+        self.out.push(':');
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ShapeError> {
+        value.serialize(Writer { out: self.out })
+    }
+    fn end(self) -> Result<(), ShapeError> {
+        self.out.push(self.close);
+        Ok(())
+    }
+}
+
+impl serde::ser::SerializeStruct for Compound<'_> {
+    type Ok = ();
+    type Error = ShapeError;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), ShapeError> {
+        self.sep();
+        write_string(self.out, key);
+        self.out.push(':');
+        value.serialize(Writer { out: self.out })
+    }
+    fn end(self) -> Result<(), ShapeError> {
+        self.out.push(self.close);
+        Ok(())
+    }
+}
+
+impl serde::ser::SerializeStructVariant for Compound<'_> {
+    type Ok = ();
+    type Error = ShapeError;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), ShapeError> {
+        serde::ser::SerializeStruct::serialize_field(self, key, value)
+    }
+    fn end(self) -> Result<(), ShapeError> {
+        self.out.push(self.close);
+        Ok(())
+    }
+}
+
+impl serde::ser::Error for ShapeError {
+    fn custom<T: fmt::Display>(_msg: T) -> Self {
+        ShapeError
+    }
+}
+
+#[cfg(test)]
+mod serde_tests {
+    use super::*;
+    use crate::model::{BatchResponse, Error};
+    use crate::report::{BatchUpdateResult, FailedInput, FailureReason, RunStats};
+
+    #[test]
+    fn reads_model_types_like_serde_json() {
+        let body = r#"{"status":"COMPLETE","results":[{"id":"1","properties":{"a":"5","b":null},"createdAt":"c","updatedAt":"u","archived":false,"objectWriteTraceId":"t"}],"numErrors":1,"errors":[{"status":"error","category":"OBJECT_NOT_FOUND","message":"m","context":{"ids":["9"]},"subCategory":{"x":[1,2.5]}}],"startedAt":"s","completedAt":"e","extra":{"ignored":true}}"#;
+        let ours: BatchResponse = from_str(body).unwrap();
+        let theirs: BatchResponse = serde_json::from_str(body).unwrap();
+        assert_eq!(ours, theirs);
+        let e = r#"{"status":"error","message":"x","correlationId":"c","category":"RATE_LIMITS","policyName":"DAILY","errors":[{"message":"d","in":"f","context":{"k":["v"]}}]}"#;
+        assert_eq!(
+            from_str::<Error>(e).unwrap(),
+            serde_json::from_str::<Error>(e).unwrap()
+        );
+        assert!(from_str::<BatchResponse>(r#"{"status":"NOPE","results":[]}"#).is_err());
+        assert!(from_str::<BatchResponse>(r#"{"status":"COMPLETE","results":"x"}"#).is_err());
+        assert!(
+            from_str::<BatchResponse>(r#"{"status":"COMPLETE","results":[],"numErrors":1.5}"#)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn writes_json_like_serde_json() {
+        let result = BatchUpdateResult {
+            status: crate::model::BatchStatus::Canceled,
+            results: vec![],
+            errors: vec![],
+            num_errors: 0,
+            started_at: "a\"b".into(),
+            completed_at: "c".into(),
+            requested_at: None,
+            failed: vec![FailedInput {
+                index: 3,
+                id: "x".into(),
+                error: FailureReason::new(None, "NOT_UPDATED", "é\n"),
+            }],
+            stats: RunStats {
+                requests: 1,
+                retries: 0,
+                rate_limited: 0,
+                batches: 1,
+                duration_ms: 12.5,
+            },
+        };
+        let ours: serde_json::Value = serde_json::from_str(&to_string(&result)).unwrap();
+        assert_eq!(ours, serde_json::to_value(&result).unwrap());
+        assert_eq!(to_string(&-42i32), "-42");
+        assert_eq!(to_string(&u64::MAX), "18446744073709551615");
+        assert_eq!(to_string(&f64::NAN), "null");
+        assert_eq!(to_string(&2.5f64), "2.5");
+    }
+}

@@ -215,13 +215,11 @@ fn raw_input(index: u32, item: &JsValue) -> Result<RawInput, HubSpotError> {
     })
 }
 
-/// Serialises to plain JS objects: maps as objects, `None` as `null` (where the field is not
-/// skipped), as the typings promise.
+/// Serialises to plain JS objects through JSON text: the core writes it, the engine's
+/// `JSON.parse` builds the objects. One boundary crossing per value instead of one per field,
+/// and no serde-wasm-bindgen in the wasm (see BENCHMARKS.md).
 pub fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsValue> {
-    let s = serde_wasm_bindgen::Serializer::new()
-        .serialize_maps_as_objects(true)
-        .serialize_missing_as_null(true);
-    v.serialize(&s).map_err(JsValue::from)
+    js_sys::JSON::parse(&crate::json::to_string(v))
 }
 
 /// A field of an object that must be a function, if present.

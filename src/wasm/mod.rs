@@ -332,7 +332,17 @@ pub fn build_requests(
 /// Parses a 200/207 body; throws `HubSpotError` for other statuses and for bodies that are
 /// not batch responses (`MALFORMED_RESPONSE`).
 #[wasm_bindgen(js_name = parseBatchResponse, unchecked_return_type = "BatchResponse")]
-pub fn parse_batch_response(status: f64, body: String) -> Result<JsValue, JsValue> {
+pub fn parse_batch_response(
+    status: f64,
+    #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+) -> Result<JsValue, JsValue> {
+    // Taken as a JsValue and checked: a non-string given for a `String` parameter would be
+    // read as one by the generated glue.
+    let Some(body) = body.as_string() else {
+        return Err(errors::to_js(&HubSpotError::invalid_input(
+            "body: expected a string",
+        )));
+    };
     if !(status.fract() == 0.0 && (100.0..=599.0).contains(&status)) {
         return Err(errors::to_js(&HubSpotError::invalid_input(
             "status: expected an HTTP status code from 100 to 599",
@@ -343,4 +353,9 @@ pub fn parse_batch_response(status: f64, body: String) -> Result<JsValue, JsValu
         crate::response::Body::Batch(b) => convert::to_js(&b),
         other => Err(errors::to_js(&crate::response::body_error(status, &other))),
     }
+}
+
+/// For `input::format_number` in the wasm build.
+pub(crate) fn number_to_string(n: f64) -> String {
+    transport::number_to_string(n)
 }

@@ -76,14 +76,15 @@ async fn handle(config: &ProxyConfig, fetch: Option<Function>, request: JsValue)
     if let Err(r) = config.check_size(len) {
         return refuse(r);
     }
-    let Ok(body) = js_sys::JSON::parse(&text.as_string().unwrap_or_default()) else {
-        return refuse(bad_body("the body is not JSON"));
-    };
+    let text = text.as_string().unwrap_or_default();
     match route {
         Route::Forward(object_type) => {
-            forward(config, fetch, &object_type, body, &cors(false)).await
+            forward(config, fetch, &object_type, &text, &cors(false)).await
         }
-        _ => run_at_edge(config, fetch, body, &cors(false)).await,
+        _ => match js_sys::JSON::parse(&text) {
+            Ok(body) => run_at_edge(config, fetch, body, &cors(false)).await,
+            Err(_) => refuse(bad_body("the body is not JSON")),
+        },
     }
 }
 
@@ -93,11 +94,10 @@ async fn forward(
     config: &ProxyConfig,
     fetch: Option<Function>,
     object_type: &str,
-    body: JsValue,
+    text: &str,
     cors: &[(String, String)],
 ) -> JsValue {
-    let Ok(batch) = serde_wasm_bindgen::from_value::<BatchInputSimplePublicObjectBatchInput>(body)
-    else {
+    let Ok(batch) = crate::json::from_str::<BatchInputSimplePublicObjectBatchInput>(text) else {
         return respond(
             400,
             &bad_body("expected {\"inputs\":[{\"id\":string,\"properties\":{name:string}}]}")

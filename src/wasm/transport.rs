@@ -9,6 +9,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortController;
 
+use serde::Deserialize;
+
 use crate::engine::Outcome;
 use crate::model;
 use crate::request::HttpRequest;
@@ -21,8 +23,8 @@ extern "C" {
     fn set_timeout(handler: &Function, ms: f64) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
-    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
-    fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = String)]
+    fn js_string(n: f64) -> String;
 }
 
 /// A cancellable timer that calls `f` after `ms`.
@@ -116,7 +118,15 @@ pub async fn exchange(
             c.abort();
         })
     };
-    let result = send_and_read(fetch, request, &controller).await;
+    // A fetch (or a body) that ignores its signal must not hold the run: every await below
+    // races this promise, which rejects when the attempt's controller aborts (timeout, or
+    // the caller aborting the run).
+    let cancelled = Promise::new(&mut |_resolve, reject| {
+        let _ = controller
+            .signal()
+            .add_event_listener_with_callback("abort", &reject);
+    });
+    let result = send_and_read(fetch, request, &controller, &cancelled).await;
     drop(timer);
     match result {
         Ok(answer) => Ok(answer),
@@ -129,6 +139,7 @@ async fn send_and_read(
     fetch: Option<&Function>,
     request: &HttpRequest,
     controller: &AbortController,
+    cancelled: &Promise,
 ) -> Result<(u16, ResponseMeta, JsValue), String> {
     let fetch = resolve_fetch(fetch)?;
     let headers = Object::new();
@@ -146,7 +157,7 @@ async fn send_and_read(
     let promise = fetch
         .call2(&JsValue::UNDEFINED, &request.url.as_str().into(), &init)
         .map_err(|e| describe(&e))?;
-    let response = JsFuture::from(Promise::resolve(&promise))
+    let response = race(&Promise::resolve(&promise), cancelled)
         .await
         .map_err(|e| describe(&e))?;
     let response: web_sys::Response = response
@@ -171,50 +182,43 @@ async fn send_and_read(
             .map(|(k, v)| (*k, v.as_str())),
     );
     let text = match raw.text() {
-        Ok(p) => JsFuture::from(p).await.map_err(|e| describe(&e))?,
+        Ok(p) => race(&p, cancelled).await.map_err(|e| describe(&e))?,
         Err(e) => return Err(describe(&e)),
     };
     Ok((status, meta, text))
 }
 
-/// The body through the JS engine's JSON reader, then serde-wasm-bindgen into core types.
+/// Shortest round-trip text of a number, from the JS engine (see `input::format_number`).
+pub fn number_to_string(n: f64) -> String {
+    js_string(n)
+}
+
+/// The body read into core types with the core's JSON reader.
 pub fn read_body(status: u16, text: &JsValue) -> Body {
-    let parsed = json_parse(text);
+    let text = text.as_string().unwrap_or_default();
     if response::is_batch_status(status) {
-        match parsed {
-            Ok(v) => match serde_wasm_bindgen::from_value::<model::BatchResponse>(v) {
+        match crate::json::parse(&text) {
+            Ok(v) => match model::BatchResponse::deserialize(v) {
                 Ok(b) => Body::Batch(b),
                 Err(_) => Body::Unreadable("JSON that is not a batch response".to_owned()),
             },
-            Err(_) => Body::Unreadable(if starts_like_html(text) {
+            Err(_) => Body::Unreadable(if text.trim_start().starts_with('<') {
                 "an HTML page".to_owned()
             } else {
                 "invalid or truncated JSON".to_owned()
             }),
         }
     } else {
-        match parsed
-            .ok()
-            .map(serde_wasm_bindgen::from_value::<model::Error>)
-        {
-            Some(Ok(e)) => Body::Error(e),
-            _ => Body::Unreadable(if starts_like_html(text) {
-                "an HTML page".to_owned()
-            } else {
-                response::describe_non_json(&prefix(text))
-            }),
+        match crate::json::from_str::<model::Error>(&text) {
+            Ok(e) => Body::Error(e),
+            Err(_) => Body::Unreadable(response::describe_non_json(&text)),
         }
     }
 }
 
-fn prefix(text: &JsValue) -> String {
-    text.dyn_ref::<js_sys::JsString>()
-        .map(|s| String::from(s.slice(0, 64)))
-        .unwrap_or_default()
-}
-
-fn starts_like_html(text: &JsValue) -> bool {
-    prefix(text).trim_start().starts_with('<')
+/// Awaits `p` unless `cancelled` rejects first.
+async fn race(p: &Promise, cancelled: &Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(Promise::race(&js_sys::Array::of2(p, cancelled))).await
 }
 
 /// A one-shot wake-up the driver awaits: answers, timers and aborts all resolve it.
