@@ -26,6 +26,23 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code.
+    pub const ALL: [ErrorCode; 8] = [
+        ErrorCode::InvalidConfig,
+        ErrorCode::InvalidInput,
+        ErrorCode::HttpError,
+        ErrorCode::RateLimited,
+        ErrorCode::NetworkError,
+        ErrorCode::Timeout,
+        ErrorCode::MalformedResponse,
+        ErrorCode::Aborted,
+    ];
+
+    /// The code for a code string, if it is one.
+    pub fn parse(code: &str) -> Option<ErrorCode> {
+        Self::ALL.into_iter().find(|c| c.as_str() == code)
+    }
+
     /// The stable code string, e.g. `"INVALID_INPUT"`.
     pub fn as_str(self) -> &'static str {
         match self {

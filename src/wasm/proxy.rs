@@ -238,30 +238,16 @@ async fn run_at_edge(
                 .ok()
                 .and_then(|c| c.as_string())
                 .unwrap_or_default();
-            let mut core = HubSpotError::new(code_from(&code), message);
+            let mut core = HubSpotError::new(
+                crate::error::ErrorCode::parse(&code).unwrap_or(crate::error::ErrorCode::HttpError),
+                message,
+            );
             core.category = Reflect::get(&e, &"category".into())
                 .ok()
                 .and_then(|c| c.as_string());
             respond(status_for_error(&core), &error_json(&core), &out)
         }
     }
-}
-
-fn code_from(code: &str) -> crate::error::ErrorCode {
-    use crate::error::ErrorCode::*;
-    [
-        InvalidConfig,
-        InvalidInput,
-        HttpError,
-        RateLimited,
-        NetworkError,
-        Timeout,
-        MalformedResponse,
-        Aborted,
-    ]
-    .into_iter()
-    .find(|c| c.as_str() == code)
-    .unwrap_or(HttpError)
 }
 
 fn error_json(e: &HubSpotError) -> String {

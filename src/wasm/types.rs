@@ -99,8 +99,8 @@ pub struct BuildOptions {
     pub id_property: Option<String>,
 }
 
-/// Options of `createBatchUpdateHandler()`: the edge proxy. Besides these, every
-/// `ClientOptions` field configures how the proxy calls HubSpot.
+/// Options of `createBatchUpdateHandler()`: the edge proxy. The `ClientOptions` fields
+/// configure how the proxy itself calls HubSpot (`baseUrl`, pacing, retries...).
 #[derive(Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct ProxyOptions {
@@ -114,25 +114,7 @@ pub struct ProxyOptions {
     /// Largest request body accepted; default 1 000 000 bytes.
     #[tsify(optional)]
     pub max_body_bytes: Option<u32>,
-    /// HubSpot's base URL; default `"https://api.hubapi.com"`.
-    #[tsify(optional)]
-    pub base_url: Option<String>,
-    /// Inputs per request when running `update()` at the edge.
-    #[tsify(optional)]
-    pub batch_size: Option<u32>,
-    /// Requests in flight at most.
-    #[tsify(optional)]
-    pub concurrency: Option<u32>,
-    /// Pacing for the proxy's own calls.
-    #[tsify(optional, type = "{ requests: number; intervalMs: number } | null")]
-    pub rate_limit: Option<()>,
-    /// Retries per request.
-    #[tsify(optional)]
-    pub max_retries: Option<u32>,
-    /// Per attempt.
-    #[tsify(optional)]
-    pub timeout_ms: Option<f64>,
-    /// The fetch used to call HubSpot. Called unbound.
-    #[tsify(optional, type = "typeof globalThis.fetch")]
-    pub fetch: Option<()>,
+    /// How the proxy calls HubSpot.
+    #[serde(flatten)]
+    pub client: ClientOptions,
 }
