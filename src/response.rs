@@ -113,11 +113,17 @@ impl Classify for serde_json::Error {
     }
 }
 
+/// How a body that starts like JSON but does not parse is described. The engine treats such
+/// an answer as a transport fault (the connection was cut mid-body) and retries it.
+pub const TRUNCATED_JSON: &str = "invalid or truncated JSON";
+
 /// A short description of a body that is not JSON (an HTML error page, say).
 pub fn describe_non_json(text: &str) -> String {
     let t = text.trim_start();
     if t.is_empty() {
         "an empty body".to_owned()
+    } else if t.starts_with(['{', '[']) {
+        TRUNCATED_JSON.to_owned()
     } else if t.starts_with('<') {
         "an HTML page".to_owned()
     } else {

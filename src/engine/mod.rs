@@ -295,6 +295,14 @@ impl Engine {
                 self.retry_or_fail(batch, FailureReason::from_error(&error), now + delay);
             }
             401 | 403 => self.stop_run(batch, error),
+            // A client error whose JSON body was cut off says nothing reliable: the connection
+            // failed mid-answer. Nothing is applied on a 4xx, so asking again is safe, and
+            // failing the batch could fail valid inputs.
+            400..=499 if matches!(&body, Body::Unreadable(why) if why == response::TRUNCATED_JSON) =>
+            {
+                let delay = self.backoff(batch.attempts);
+                self.retry_or_fail(batch, FailureReason::from_error(&error), now + delay);
+            }
             400 | 409 if splittable(&error) && batch.indexes.len() > 1 => {
                 self.split(batch, &error, now)
             }

@@ -602,6 +602,48 @@ fn other_client_errors_are_not_retried() {
 }
 
 #[test]
+fn a_cut_off_client_error_is_asked_again() {
+    let mut engine = Engine::new(config(), inputs(3), 0.0, 1);
+    let Action::Send(out) = engine.poll(0.0) else {
+        panic!()
+    };
+    let cut = Body::Unreadable(crate::response::TRUNCATED_JSON.into());
+    engine.on_answer(
+        out.id,
+        Outcome::Http {
+            status: 400,
+            meta: ResponseMeta::default(),
+            body: cut,
+        },
+        1.0,
+    );
+    assert_eq!(engine.progress().done, 0, "not failed: retried");
+    let Action::WaitUntil(t) = engine.poll(1.0) else {
+        panic!()
+    };
+    let Action::Send(again) = engine.poll(t) else {
+        panic!()
+    };
+    assert_eq!(again.request.input_indexes, vec![0, 1, 2]);
+    // An HTML 400 is an answer, not a cut-off one: not retried.
+    let mut engine = Engine::new(config(), inputs(3), 0.0, 1);
+    let Action::Send(out) = engine.poll(0.0) else {
+        panic!()
+    };
+    let html = Body::Unreadable("an HTML page".into());
+    engine.on_answer(
+        out.id,
+        Outcome::Http {
+            status: 400,
+            meta: ResponseMeta::default(),
+            body: html,
+        },
+        1.0,
+    );
+    assert_eq!(engine.progress().failed, 3);
+}
+
+#[test]
 fn redirects_are_not_followed() {
     let mut engine = Engine::new(config(), inputs(2), 0.0, 1);
     let Action::Send(out) = engine.poll(0.0) else {

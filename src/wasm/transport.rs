@@ -205,7 +205,7 @@ pub fn read_body(status: u16, text: &JsValue) -> Body {
             Err(_) => Body::Unreadable(if text.trim_start().starts_with('<') {
                 "an HTML page".to_owned()
             } else {
-                "invalid or truncated JSON".to_owned()
+                response::TRUNCATED_JSON.to_owned()
             }),
         }
     } else {

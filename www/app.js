@@ -1,0 +1,635 @@
+// The demo page: a small tool for bulk-updating HubSpot records with hubspot-batch.
+// No framework; the package is loaded from ./pkg/browser.js (served at /pkg/ by www/serve.mjs).
+
+import { parseInputText, generateSample, toCsv, cellText } from "./data.js";
+
+const $ = (id) => document.getElementById(id);
+const nf = new Intl.NumberFormat("en");
+const fmt = (n) => nf.format(n);
+const secs = (ms) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+const plural = (n, one, many = `${one}s`) => `${fmt(n)} ${n === 1 ? one : many}`;
+
+const STORE = "hubspot-batch-demo.";
+const store = {
+  get: (k) => { try { return localStorage.getItem(STORE + k); } catch { return null; } },
+  set: (k, v) => { try { localStorage.setItem(STORE + k, v); } catch { /* private mode */ } },
+  del: (k) => { try { localStorage.removeItem(STORE + k); } catch { /* private mode */ } },
+};
+
+const RENDER_LIMIT = 5000;
+const FAULT_KINDS = [
+  ["429-ten-secondly", "429, ten-secondly policy, no Retry-After"],
+  ["429-ten-secondly-retry-after", "429 with Retry-After: 1"],
+  ["429-secondly", "429, secondly policy"],
+  ["429-secondly-retry-after", "429, secondly, Retry-After: 1"],
+  ["429-daily", "429 daily limit: stops the run"],
+  ["500", "500 internal error"],
+  ["502", "502 HTML page"],
+  ["503", "503 unavailable"],
+  ["504", "504 gateway timeout"],
+  ["reset", "connection reset"],
+  ["hang", "never answers (client timeout)"],
+  ["html-200", "200 with an HTML page"],
+  ["truncated-json", "applied, body cut in half"],
+  ["reset-after-apply", "applied, then connection reset"],
+  ["504-after-apply", "applied, then 504"],
+];
+const PRESETS = {
+  calm: { faultRate: 0, latencyMs: 0 },
+  flaky: { faultRate: 0.15, latencyMs: 50 },
+  slow: { faultRate: 0.05, latencyMs: 800 },
+};
+
+let lib = null;            // the hubspot-batch module once loaded
+let token = "";            // proxy token, in memory unless "remember" is ticked
+let running = null;        // { controller, started, timer, live }
+let lastRun = null;        // { rows, columns, model, objectType }
+let filter = "all";
+
+// ---------------------------------------------------------------- package
+
+async function loadPackage() {
+  const el = $("pkg-status");
+  try {
+    lib = await import("./pkg/browser.js");
+    if (typeof lib.init === "function") await lib.init();
+    let version = "";
+    try { version = (await (await fetch("./pkg/package.json")).json()).version; } catch { /* cosmetic */ }
+    el.textContent = `Package ${version ? `v${version} ` : ""}loaded.`;
+    document.body.dataset.ready = "true";
+  } catch (err) {
+    lib = null;
+    el.textContent = "Package not loaded.";
+    const b = $("load-banner");
+    b.hidden = false;
+    b.innerHTML = `<strong>Could not load <code>./pkg/browser.js</code>.</strong> Build the package first
+      (<code>scripts/demo</code> does it for you). <span class="muted">${esc(err?.message ?? err)}</span>`;
+    for (const id of ["dry-run", "run"]) $(id).disabled = true;
+    document.body.dataset.ready = "error";
+  }
+}
+
+// ---------------------------------------------------------------- target + options
+
+const mode = () => (document.querySelector('input[name="target"]:checked')?.value ?? "sandbox");
+
+function baseUrl() {
+  return mode() === "sandbox" ? location.origin : $("proxy-url").value.trim().replace(/\/+$/, "");
+}
+
+function intField(id, fallback) {
+  const v = Number($(id).value);
+  return Number.isFinite(v) && $(id).value.trim() !== "" ? v : fallback;
+}
+
+function clientOptions() {
+  const o = {
+    baseUrl: baseUrl(),
+    objectType: $("object-type").value,
+    batchSize: intField("opt-batch-size", 100),
+    concurrency: intField("opt-concurrency", 10),
+    maxRetries: intField("opt-max-retries", 5),
+    timeoutMs: intField("opt-timeout", 30000),
+    rateLimit: $("opt-pacing").checked
+      ? { requests: intField("opt-rate-requests", 100), intervalMs: intField("opt-rate-interval", 10000) }
+      : null,
+  };
+  if (mode() === "proxy" && token) o.accessToken = token;
+  return o;
+}
+
+function idProperty() {
+  return $("id-property").value.trim() || undefined;
+}
+
+function applyMode() {
+  const proxy = mode() === "proxy";
+  $("proxy-fields").hidden = !proxy;
+  $("sandbox-hint").hidden = proxy;
+  const chaos = $("chaos-card");
+  chaos.classList.toggle("disabled", proxy);
+  chaos.inert = proxy;
+  chaos.setAttribute("aria-disabled", String(proxy));
+  const badge = $("target-badge");
+  badge.dataset.mode = mode();
+  let host = location.host;
+  if (proxy) { try { host = new URL($("proxy-url").value).host; } catch { host = "no URL yet"; } }
+  badge.textContent = `${proxy ? "Proxy" : "Sandbox"} · ${host}`;
+  store.set("target", mode());
+  if (!proxy) loadChaosConfig();
+}
+
+function initTarget() {
+  const params = new URLSearchParams(location.search);
+  const proxy = params.get("proxy") ?? store.get("proxy") ?? "";
+  $("proxy-url").value = proxy;
+  const wanted = params.get("proxy") ? "proxy" : params.get("target") ?? store.get("target") ?? "sandbox";
+  $(wanted === "proxy" ? "target-proxy" : "target-sandbox").checked = true;
+  const remembered = store.get("token");
+  if (remembered) { token = remembered; $("token").value = remembered; $("token-remember").checked = true; }
+
+  for (const r of document.querySelectorAll('input[name="target"]')) r.addEventListener("change", applyMode);
+  $("proxy-url").addEventListener("input", () => { store.set("proxy", $("proxy-url").value.trim()); applyMode(); });
+  $("token").addEventListener("input", () => {
+    token = $("token").value;
+    if ($("token-remember").checked) store.set("token", token);
+  });
+  $("token-remember").addEventListener("change", () => {
+    if ($("token-remember").checked) store.set("token", token);
+    else store.del("token");
+  });
+  applyMode();
+}
+
+// ---------------------------------------------------------------- input
+
+function parseInput() {
+  return parseInputText($("input-text").value, { format: $("input-format").value, emptyClears: $("empty-clears").checked });
+}
+
+let summaryTimer = 0;
+function updateSummary() {
+  clearTimeout(summaryTimer);
+  summaryTimer = setTimeout(() => {
+    const el = $("input-summary");
+    try {
+      const p = parseInput();
+      el.classList.remove("error");
+      if (p.inputs.length === 0) { el.textContent = ""; return; }
+      const props = p.columns.filter((c) => c.toLowerCase() !== "id" && !c.startsWith("#"));
+      el.textContent = `${plural(p.inputs.length, "row")} · ${p.format.toUpperCase()} · ${props.length ? props.join(", ") : "no property columns"}`;
+    } catch (err) {
+      el.classList.add("error");
+      el.textContent = err.message;
+    }
+  }, 150);
+}
+
+function initInput() {
+  $("input-text").addEventListener("input", updateSummary);
+  $("input-format").addEventListener("change", updateSummary);
+  $("empty-clears").addEventListener("change", updateSummary);
+  $("input-file").addEventListener("change", async () => {
+    const file = $("input-file").files?.[0];
+    if (!file) return;
+    $("input-text").value = await file.text();
+    if (/\.json$/i.test(file.name)) $("input-format").value = "json";
+    else if (/\.csv$/i.test(file.name)) $("input-format").value = "csv";
+    $("input-file").value = "";
+    updateSummary();
+    setStatus("idle", `Loaded ${file.name} (${fmt(file.size)} bytes).`);
+  });
+  $("generate").addEventListener("click", () => {
+    const objectType = $("object-type").value;
+    const count = Math.min(20000, Math.max(1, Math.floor(intField("sample-count", 200))));
+    const invalidRate = Math.min(100, Math.max(0, intField("sample-invalid", 2))) / 100;
+    const { csv, invalid } = generateSample({ objectType, count, invalidRate, seed: Math.floor(Math.random() * 2 ** 31) });
+    $("input-text").value = csv;
+    $("input-format").value = "auto";
+    updateSummary();
+    setStatus("idle", `Generated ${plural(count, objectType === "contacts" ? "contact" : "deal")}; ${fmt(invalid.length)} carry a deliberately invalid value.`);
+  });
+}
+
+// ---------------------------------------------------------------- status, progress, counters
+
+function setStatus(state, html, { isHtml = false } = {}) {
+  const el = $("status");
+  el.dataset.state = state;
+  if (isHtml) el.innerHTML = html; else el.textContent = html;
+}
+
+function setProgress(done, failed, total, state) {
+  const p = $("progress");
+  p.setAttribute("aria-valuemax", String(total));
+  p.setAttribute("aria-valuenow", String(done));
+  p.setAttribute("aria-valuetext", `${fmt(done)} of ${fmt(total)} settled, ${fmt(failed)} failed`);
+  p.dataset.done = String(done);
+  p.dataset.failed = String(failed);
+  p.dataset.total = String(total);
+  if (state) p.dataset.state = state;
+  const pct = (n) => (total > 0 ? `${(100 * n) / total}%` : "0%");
+  $("bar-ok").style.width = pct(done - failed);
+  $("bar-bad").style.width = pct(failed);
+}
+
+function setCounters({ updated, failed, requests, retries, rateLimited, ms }) {
+  if (updated !== undefined) $("c-updated").textContent = fmt(updated);
+  if (failed !== undefined) $("c-failed").textContent = fmt(failed);
+  if (requests !== undefined) $("c-requests").textContent = fmt(requests);
+  if (retries !== undefined) $("c-retries").textContent = typeof retries === "number" ? fmt(retries) : retries;
+  if (rateLimited !== undefined) $("c-429").textContent = fmt(rateLimited);
+  if (ms !== undefined) $("c-time").textContent = secs(ms);
+}
+
+function errorText(err) {
+  if (err && err.name === "HubSpotError") return `${err.code}${err.status ? ` (HTTP ${err.status})` : ""}: ${err.message}`;
+  return String(err?.message ?? err);
+}
+
+// ---------------------------------------------------------------- dry run
+
+function dryRun() {
+  if (!lib || running) return;
+  const card = $("dry-card"), body = $("dry-body");
+  card.hidden = false;
+  let parsed;
+  try { parsed = parseInput(); } catch (err) {
+    card.dataset.state = "invalid";
+    body.innerHTML = `<p class="error-box" data-testid="dry-run-error">${esc(err.message)}</p>`;
+    setStatus("invalid", `Input: ${err.message}`);
+    return;
+  }
+  if (parsed.inputs.length === 0) {
+    card.dataset.state = "empty";
+    body.innerHTML = `<p class="muted">No rows yet. Paste CSV or JSON, upload a file or generate sample rows.</p>`;
+    return;
+  }
+  const o = clientOptions();
+  const buildOpts = { baseUrl: o.baseUrl, objectType: o.objectType, batchSize: o.batchSize };
+  if (o.accessToken) buildOpts.accessToken = o.accessToken;
+  if (idProperty()) buildOpts.idProperty = idProperty();
+  let requests;
+  try {
+    requests = lib.buildBatchUpdateRequests(parsed.inputs, buildOpts);
+  } catch (err) {
+    card.dataset.state = "invalid";
+    body.innerHTML = `<p class="error-box" data-testid="dry-run-error"><strong>${esc(err.code ?? err.name)}</strong> ${esc(err.message)}</p>
+      <p class="hint">Nothing would be sent: the package refuses the whole call before any request.</p>`;
+    setStatus("invalid", `Dry run: ${errorText(err)}`);
+    return;
+  }
+  card.dataset.state = "ok";
+  const sizes = requests.map((r) => r.inputIndexes.length);
+  const first = requests[0];
+  const headers = Object.entries(first?.headers ?? {}).map(([k, v]) =>
+    `${k}: ${/^authorization$/i.test(k) ? v.replace(/^(Bearer\s+).*/i, "$1•••••••• (hidden)") : v}`).join("\n");
+  let pretty = first?.body ?? "";
+  try { pretty = JSON.stringify(JSON.parse(first.body), null, 2); } catch { /* show as is */ }
+  const groups = [];
+  for (const n of sizes) {
+    if (groups.length && groups.at(-1)[1] === n) groups.at(-1)[0]++;
+    else groups.push([1, n]);
+  }
+  const sizeText = `${groups.map(([k, n]) => `${fmt(k)} × ${fmt(n)}`).join(" + ")} inputs`;
+  body.innerHTML = `
+    <p class="dry-summary"><span class="big" data-testid="dry-run-count">${fmt(requests.length)}</span>
+      ${requests.length === 1 ? "request" : "requests"} for ${plural(parsed.inputs.length, "input")} (${esc(sizeText)}) —
+      nothing has been sent.</p>
+    <p class="mono endpoint" data-testid="dry-run-endpoint"><span class="method">${esc(first.method)}</span> ${esc(first.url)}</p>
+    <details class="advanced"><summary>Headers</summary><pre class="code">${esc(headers)}</pre></details>
+    <h3>First request body</h3>
+    <pre class="code body" data-testid="dry-run-body" tabindex="0" aria-label="First request body">${esc(pretty)}</pre>`;
+  setStatus("idle", `Dry run: ${plural(requests.length, "request")} would be sent for ${plural(parsed.inputs.length, "row")}.`);
+}
+
+// ---------------------------------------------------------------- run
+
+async function run() {
+  if (!lib || running) return;
+  let parsed;
+  try { parsed = parseInput(); } catch (err) { setStatus("invalid", `Input: ${err.message}`); return; }
+  if (parsed.inputs.length === 0) { setStatus("invalid", "Nothing to update: paste data or generate sample rows first."); return; }
+  const total = parsed.inputs.length;
+  const live = { requests: 0, rateLimited: 0 };
+  const options = clientOptions();
+  // Counting fetch: live request and 429 counters while the run is going. The package looks up
+  // `fetch` per request, so a wrapper is all it takes.
+  options.fetch = (input, init) => {
+    live.requests++;
+    return globalThis.fetch(input, init).then((res) => { if (res.status === 429) live.rateLimited++; return res; });
+  };
+  let client;
+  try { client = new lib.HubSpotBatch(options); } catch (err) {
+    setStatus("error", `Settings: ${errorText(err)}`);
+    return;
+  }
+
+  const controller = new AbortController();
+  const started = performance.now();
+  let pending = null, frame = 0, spoken = -1;
+  const paint = () => {
+    frame = 0;
+    if (!pending || running?.controller !== controller) return;
+    const { done, failed } = pending;
+    setProgress(done, failed, total);
+    setCounters({ updated: done - failed, failed, requests: live.requests, rateLimited: live.rateLimited });
+    // The status is an aria-live region: say it in 10% steps, not on every batch.
+    const step = Math.floor((10 * done) / total);
+    if (step !== spoken) {
+      spoken = step;
+      setStatus("running", `Running… ${fmt(done)} of ${fmt(total)} settled${failed ? `, ${fmt(failed)} failed` : ""}.`);
+    }
+  };
+  running = {
+    controller,
+    timer: setInterval(() => {
+      setCounters({ ms: performance.now() - started, requests: live.requests, rateLimited: live.rateLimited });
+    }, 100),
+  };
+  setBusy(true);
+  setProgress(0, 0, total, "running");
+  setCounters({ updated: 0, failed: 0, requests: 0, retries: "…", rateLimited: 0, ms: 0 });
+  setStatus("running", `Running… 0 of ${fmt(total)} settled.`);
+  $("results-card").hidden = true;
+
+  const updateOptions = {
+    signal: controller.signal,
+    onProgress: (p) => { pending = p; if (!frame) frame = requestAnimationFrame(paint); },
+  };
+  if (idProperty()) updateOptions.idProperty = idProperty();
+
+  let result = null, error = null;
+  try { result = await client.update(parsed.inputs, updateOptions); } catch (err) { error = err; }
+  clearInterval(running.timer);
+  if (frame) cancelAnimationFrame(frame);
+  running = null;
+  setBusy(false);
+  const ms = performance.now() - started;
+
+  const snapshot = { rows: parsed.rows, columns: parsed.columns, inputs: parsed.inputs, format: parsed.format, idProperty: updateOptions.idProperty };
+  if (result) {
+    finishWithResult(result, snapshot, false);
+    const { updated, failed } = lastRun.counts;
+    setProgress(updated + failed, failed, total, "done");
+    if (result.status === "CANCELED") {
+      const reason = result.failed.find((f) => f.error?.category)?.error;
+      setStatus("stopped", `HubSpot stopped the run after ${fmt(updated)} updates: ${reason ? `${reason.category}: ${reason.message}` : "see failed rows"}. ${fmt(failed)} rows were not updated.`);
+    } else {
+      setStatus("done", `Done in ${secs(result.stats.durationMs)}: ${plural(updated, "row")} updated, ${fmt(failed)} failed.`);
+    }
+    return;
+  }
+
+  const aborted = error?.code === "ABORTED";
+  const partial = error?.result && Array.isArray(error.result.failed) ? error.result : null;
+  if (partial) finishWithResult(partial, snapshot, true);
+  else setCounters({ retries: "–", ms, requests: live.requests, rateLimited: live.rateLimited });
+  const p = $("progress");
+  setProgress(Number(p.dataset.done), Number(p.dataset.failed), total, aborted ? "cancelled" : "error");
+  if (aborted) {
+    const done = partial ? lastRun.counts.updated : null;
+    setStatus("cancelled", `Cancelled after ${secs(ms)}. Nothing more will be sent.${done !== null ? ` ${plural(done, "row")} had been updated before the cancel; the rest are listed as not updated.` : ""}`);
+  } else {
+    setStatus("error", `Run failed: ${errorText(error)}`);
+  }
+}
+
+function setBusy(busy) {
+  const cancelHadFocus = document.activeElement === $("cancel");
+  document.body.dataset.running = String(busy);
+  $("run").disabled = busy || !lib;
+  $("dry-run").disabled = busy || !lib;
+  $("generate").disabled = busy;
+  $("cancel").disabled = !busy;
+  $("run").setAttribute("aria-busy", String(busy));
+  if (busy) $("cancel").focus();
+  else if (cancelHadFocus) $("run").focus();
+}
+
+function cancel() {
+  if (!running) return;
+  setStatus("running", "Cancelling…");
+  running.controller.abort(new DOMException("Cancelled by the user", "AbortError"));
+}
+
+/** Builds the per-row model from a (possibly partial) result and renders it. */
+function finishWithResult(result, snapshot, isPartial) {
+  const n = snapshot.inputs.length;
+  const failedAt = new Map();
+  for (const f of result.failed ?? []) if (Number.isInteger(f.index)) failedAt.set(f.index, f);
+  const complete = (result.results?.length ?? 0) + failedAt.size === n;
+  // Without a complete ledger (a partial result), only rows HubSpot returned count as updated.
+  const returnedIds = new Set((result.results ?? []).map((r) => String(r.id)));
+  const model = snapshot.inputs.map((input, index) => {
+    const f = failedAt.get(index);
+    if (f) return { index, id: input.id, outcome: "failed", error: f.error };
+    const ok = complete || (!input.idProperty && !snapshot.idProperty && returnedIds.has(String(input.id)));
+    return { index, id: input.id, outcome: ok ? "updated" : "unknown", input };
+  });
+  const counts = { updated: 0, failed: 0, unknown: 0 };
+  for (const r of model) counts[r.outcome]++;
+  lastRun = { ...snapshot, model, counts, isPartial };
+  const s = result.stats ?? {};
+  setCounters({
+    updated: counts.updated, failed: counts.failed, requests: s.requests ?? 0,
+    retries: s.retries ?? 0, rateLimited: s.rateLimited ?? 0, ms: s.durationMs ?? 0,
+  });
+  renderResults();
+}
+
+// ---------------------------------------------------------------- results table
+
+function detailsHtml(r) {
+  if (r.outcome === "failed") {
+    const e = r.error ?? {};
+    const tags = [e.status != null ? `HTTP ${e.status}` : null, e.category].filter(Boolean);
+    const title = [e.correlationId ? `correlationId ${e.correlationId}` : "", e.subCategory ?? ""].filter(Boolean).join(" · ");
+    return `${tags.map((t) => `<span class="chip">${esc(t)}</span>`).join(" ")} <span class="msg"${title ? ` title="${esc(title)}"` : ""}>${esc(readableMessage(e.message ?? ""))}</span>`;
+  }
+  if (r.outcome === "unknown") return `<span class="muted">not confirmed (run cancelled)</span>`;
+  const props = Object.entries(r.input.properties ?? {});
+  if (props.length === 0) return `<span class="muted">no properties</span>`;
+  return `<span class="props">${props.map(([k, v]) => `<span class="kv"><span class="k">${esc(k)}</span>=${esc(cellText(v) || "∅")}</span>`).join(" ")}</span>`;
+}
+
+/**
+ * HubSpot's validation message carries a JSON array after a prefix; show it as
+ * "amount: 1e3 was not a valid number." (the raw message stays in the CSV download).
+ */
+function readableMessage(message) {
+  const m = /^Property values were not valid: (\[.*\])$/s.exec(message);
+  if (!m) return message;
+  try {
+    const details = JSON.parse(m[1]);
+    return details.map((d) => `${d.name ?? "?"}: ${d.message ?? d.error ?? ""}`).join("; ");
+  } catch { return message; }
+}
+
+const OUTCOME_LABEL = { updated: "Updated", failed: "Failed", unknown: "Unknown" };
+const badge = (r) => (r.outcome === "failed" && r.error?.category === "ABORTED"
+  ? `<span class="badge unknown">Cancelled</span>`
+  : `<span class="badge ${r.outcome}">${OUTCOME_LABEL[r.outcome]}</span>`);
+
+function renderResults() {
+  if (!lastRun) return;
+  const { model, counts } = lastRun;
+  $("results-card").hidden = false;
+  $("f-all").textContent = fmt(model.length);
+  $("f-updated").textContent = fmt(counts.updated);
+  $("f-failed").textContent = fmt(counts.failed);
+  const rows = filter === "all" ? model : model.filter((r) => r.outcome === filter);
+  const shown = rows.slice(0, RENDER_LIMIT);
+  $("results-body").innerHTML = shown.map((r) => `<tr data-index="${r.index}" data-id="${esc(r.id)}" data-outcome="${r.outcome}">
+    <td class="num">${r.index + 1}</td><td class="mono">${esc(r.id)}</td>
+    <td>${badge(r)}</td><td class="details">${detailsHtml(r)}</td></tr>`).join("")
+    || `<tr><td colspan="4" class="muted empty">No ${filter === "all" ? "" : `${filter} `}rows.</td></tr>`;
+  const more = $("results-more");
+  more.hidden = rows.length <= RENDER_LIMIT;
+  more.textContent = `Showing the first ${fmt(RENDER_LIMIT)} of ${fmt(rows.length)} rows.`;
+  $("download-failed").disabled = counts.failed + counts.unknown === 0;
+  $("retry-failed").disabled = counts.failed + counts.unknown === 0;
+}
+
+/** The rows that were not updated, as CSV ready to fix and re-run (#-columns are ignored on import). */
+function failedCsv() {
+  const { model, rows, columns } = lastRun;
+  const cols = columns.filter((c) => !c.startsWith("#"));
+  const out = [[...cols, "#outcome", "#category", "#error"]];
+  for (const r of model) {
+    if (r.outcome === "updated") continue;
+    const src = rows[r.index] ?? {};
+    out.push([...cols.map((c) => cellText(src[c])), r.outcome, r.error?.category ?? "", r.error?.message ?? ""]);
+  }
+  return { csv: toCsv(out), count: out.length - 1 };
+}
+
+function initResults() {
+  for (const r of document.querySelectorAll('input[name="filter"]')) {
+    r.addEventListener("change", () => { filter = r.value; renderResults(); });
+  }
+  $("download-failed").addEventListener("click", () => {
+    if (!lastRun) return;
+    const { csv } = failedCsv();
+    const url = URL.createObjectURL(new Blob([csv], { type: "text/csv;charset=utf-8" }));
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = `failed-${$("object-type").value}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-")}.csv`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  });
+  $("retry-failed").addEventListener("click", () => {
+    if (!lastRun) return;
+    const { csv, count } = failedCsv();
+    $("input-text").value = csv;
+    $("input-format").value = "csv";
+    updateSummary();
+    setStatus("idle", `Loaded ${plural(count, "row")} that were not updated. Fix the values (see #error) and run again.`);
+    $("input-text").focus();
+  });
+}
+
+// ---------------------------------------------------------------- chaos panel (emulator control API)
+
+async function control(path, body) {
+  const res = await fetch(`${location.origin}/_emulator/${path}`, body === undefined ? {} : {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  });
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(data.message ?? `HTTP ${res.status}`);
+  return data;
+}
+
+function fillChaos(cfg) {
+  $("chaos-fault-rate").value = String(Math.round(cfg.faultRate * 1000) / 10);
+  $("chaos-latency").value = String(cfg.latencyMs);
+  $("chaos-rate-on").checked = cfg.rateLimit !== null;
+  if (cfg.rateLimit) {
+    $("chaos-rate-requests").value = String(cfg.rateLimit.requests);
+    $("chaos-rate-interval").value = String(cfg.rateLimit.intervalMs);
+  }
+  for (const box of document.querySelectorAll("#chaos-kinds input")) box.checked = cfg.faultKinds.includes(box.value);
+}
+
+function chaosConfig() {
+  const rate = Math.min(100, Math.max(0, intField("chaos-fault-rate", 0))) / 100;
+  const kinds = [...document.querySelectorAll("#chaos-kinds input:checked")].map((b) => b.value);
+  return {
+    faultRate: rate,
+    latencyMs: Math.max(0, Math.floor(intField("chaos-latency", 0))),
+    rateLimit: $("chaos-rate-on").checked
+      ? { requests: Math.max(1, Math.floor(intField("chaos-rate-requests", 100))), intervalMs: Math.max(1, Math.floor(intField("chaos-rate-interval", 10000))) }
+      : null,
+    ...(kinds.length ? { faultKinds: kinds } : {}),
+  };
+}
+
+async function applyChaos(patch = chaosConfig()) {
+  const el = $("chaos-status");
+  try {
+    if (!patch.faultKinds && patch.faultRate > 0) throw new Error("pick at least one fault kind");
+    const cfg = await control("config", patch);
+    fillChaos(cfg);
+    el.dataset.state = "ok";
+    el.textContent = `Applied: ${Math.round(cfg.faultRate * 100)}% faults, ${cfg.latencyMs} ms latency, rate limit ${cfg.rateLimit ? `${cfg.rateLimit.requests}/${cfg.rateLimit.intervalMs} ms` : "off"}.`;
+  } catch (err) {
+    el.dataset.state = "error";
+    el.textContent = `Could not apply: ${err.message}`;
+  }
+}
+
+async function pollState() {
+  if (mode() !== "sandbox" || document.hidden) return;
+  try {
+    const s = await control("state");
+    const faults = Object.values(s.faultsInjected ?? {}).reduce((a, b) => a + b, 0);
+    $("emu-requests").textContent = fmt(s.requests);
+    $("emu-applied").textContent = fmt(s.applied);
+    $("emu-faults").textContent = fmt(faults);
+    $("emu-faults").title = Object.entries(s.faultsInjected ?? {}).map(([k, v]) => `${k}: ${v}`).join("\n");
+    $("emu-429").textContent = fmt(s.rateLimited);
+  } catch { /* server gone; keep the last numbers */ }
+}
+
+function loadChaosConfig() {
+  if (!$("chaos-kinds").firstChild) return; // before initChaos
+  control("config").then(fillChaos, () => {
+    const el = $("chaos-status");
+    el.dataset.state = "error";
+    el.textContent = "This origin has no emulator control API.";
+  });
+}
+
+function initChaos() {
+  $("chaos-kinds").innerHTML = FAULT_KINDS.map(([k, label]) =>
+    `<label class="check kind"><input type="checkbox" value="${k}" data-testid="kind-${k}"> <code>${k}</code> <span class="muted">${esc(label)}</span></label>`).join("");
+  $("chaos-form").addEventListener("submit", (e) => { e.preventDefault(); applyChaos(); });
+  for (const b of document.querySelectorAll("[data-preset]")) {
+    b.addEventListener("click", () => {
+      const p = PRESETS[b.dataset.preset];
+      $("chaos-fault-rate").value = String(p.faultRate * 100);
+      $("chaos-latency").value = String(p.latencyMs);
+      applyChaos();
+    });
+  }
+  $("chaos-reset").addEventListener("click", async () => {
+    const el = $("chaos-status");
+    try {
+      const s = await control("reset", {});
+      el.dataset.state = "ok";
+      el.textContent = `Data reseeded: ${fmt(s.deals)} deals, ${fmt(s.contacts)} contacts; counters cleared.`;
+      pollState();
+    } catch (err) {
+      el.dataset.state = "error";
+      el.textContent = `Could not reset: ${err.message}`;
+    }
+  });
+  loadChaosConfig();
+  pollState();
+  setInterval(pollState, 1000);
+}
+
+// ---------------------------------------------------------------- boot
+
+function initKeys() {
+  $("dry-run").addEventListener("click", dryRun);
+  $("run").addEventListener("click", run);
+  $("cancel").addEventListener("click", cancel);
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && running) { e.preventDefault(); cancel(); }
+    else if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !running) { e.preventDefault(); run(); }
+  });
+}
+
+initTarget();
+initInput();
+initResults();
+initChaos();
+initKeys();
+setBusy(false);
+$("run").disabled = $("dry-run").disabled = true;
+await loadPackage();
+if (lib) $("run").disabled = $("dry-run").disabled = false;
