@@ -4,8 +4,6 @@
 //! value at all), so that every refusal can name the exact `inputs[i].field` before anything
 //! is sent.
 
-use std::collections::HashMap;
-
 use crate::error::HubSpotError;
 use crate::model::{Map, SimplePublicObjectBatchInput};
 
@@ -75,6 +73,81 @@ fn shortest_digits(n: f64) -> String {
 #[cfg(all(target_arch = "wasm32", feature = "js"))]
 fn shortest_digits(n: f64) -> String {
     crate::wasm::number_to_string(n)
+}
+
+/// Reads a float as Rust's `str::parse::<f64>` does (same accepted forms, same correctly
+/// rounded value), `None` where it refuses. Natively that parser; in the npm build the text is
+/// checked against Rust's grammar here and converted by the JS engine's `Number()`, which keeps
+/// Rust's float parsing (~10 KB with its tables) out of the wasm.
+pub fn parse_f64(text: &str) -> Option<f64> {
+    #[cfg(not(all(target_arch = "wasm32", feature = "js")))]
+    {
+        text.parse().ok()
+    }
+    #[cfg(all(target_arch = "wasm32", feature = "js"))]
+    {
+        parse_f64_with(text, crate::wasm::parse_number)
+    }
+}
+
+/// [`parse_f64`] with the conversion of checked decimal text left to `number`. Short integers
+/// are converted here (exactly), so most numbers never cross to JS.
+#[cfg_attr(not(all(target_arch = "wasm32", feature = "js")), allow(dead_code))]
+fn parse_f64_with(text: &str, number: fn(&str) -> f64) -> Option<f64> {
+    let negative = text.starts_with('-');
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let special = |word: &str| unsigned.eq_ignore_ascii_case(word);
+    let value = if special("inf") || special("infinity") {
+        f64::INFINITY
+    } else if special("nan") {
+        f64::NAN
+    } else if !unsigned.is_empty()
+        && unsigned.len() <= 15
+        && unsigned.bytes().all(|b| b.is_ascii_digit())
+    {
+        // At most 15 digits: below 2^53, so exact.
+        unsigned
+            .bytes()
+            .fold(0u64, |n, b| n * 10 + u64::from(b - b'0')) as f64
+    } else if is_decimal_float(unsigned) {
+        return Some(number(text));
+    } else {
+        return None;
+    };
+    Some(if negative { -value } else { value })
+}
+
+/// Whether `s` is `digits[.digits][(e|E)[+|-]digits]` where either side of the point may be
+/// empty (not both): the finite forms `str::parse::<f64>` accepts, after the sign.
+#[cfg_attr(not(all(target_arch = "wasm32", feature = "js")), allow(dead_code))]
+fn is_decimal_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let digits = |i: &mut usize| {
+        let from = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - from
+    };
+    let mut mantissa = digits(&mut i);
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        mantissa += digits(&mut i);
+    }
+    if mantissa == 0 {
+        return false;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
 }
 
 /// Rewrites a float's text in plain decimal: `1.5e-7` -> `0.00000015`, `1e+21` ->
@@ -342,37 +415,212 @@ pub fn id_key(input: &SimplePublicObjectBatchInput) -> &str {
 }
 
 fn check_unique(inputs: &[SimplePublicObjectBatchInput]) -> Result<(), HubSpotError> {
-    // One pass with a map from key to first index. (A sort would find the same pairs, but
-    // the standard sorts add ~13 KB to the wasm.)
-    let mut seen: HashMap<(&str, &str), usize> = HashMap::with_capacity(inputs.len());
-    for (b, x) in inputs.iter().enumerate() {
-        if let Some(&a) = seen.get(&(id_key(x), x.id.as_str())) {
-            let mut quoted = String::new();
-            crate::json::write_string(&mut quoted, &x.id);
-            return Err(HubSpotError::invalid_input(format!(
-                "inputs[{b}].id: duplicate of inputs[{a}].id ({quoted}); HubSpot rejects a batch that names a record twice"
-            )));
-        }
-        seen.insert((id_key(x), x.id.as_str()), b);
+    if let Some((a, b)) = first_duplicate(inputs, |x| Some((id_key(x), x.id.as_str()))) {
+        let quoted = inputs
+            .get(b)
+            .map(|x| crate::json::quote(&x.id))
+            .unwrap_or_default();
+        return Err(HubSpotError::invalid_input(format!(
+            "inputs[{b}].id: duplicate of inputs[{a}].id ({quoted}); HubSpot rejects a batch that names a record twice"
+        )));
     }
-    let mut traces: HashMap<&str, usize> = HashMap::new();
-    for (b, x) in inputs.iter().enumerate() {
-        let Some(t) = x.object_write_trace_id.as_deref() else {
-            continue;
-        };
-        if let Some(&a) = traces.get(t) {
-            return Err(HubSpotError::invalid_input(format!(
-                "inputs[{b}].objectWriteTraceId: duplicate of inputs[{a}].objectWriteTraceId; trace ids must be unique within one update()"
-            )));
-        }
-        traces.insert(t, b);
+    if let Some((a, b)) = first_duplicate(inputs, |x| {
+        x.object_write_trace_id.as_deref().map(|t| ("", t))
+    }) {
+        return Err(HubSpotError::invalid_input(format!(
+            "inputs[{b}].objectWriteTraceId: duplicate of inputs[{a}].objectWriteTraceId; trace ids must be unique within one update()"
+        )));
     }
     Ok(())
+}
+
+/// The first input `b` (in order) whose key an earlier input `a` already had, as `(a, b)`;
+/// inputs without a key are skipped.
+///
+/// One pass over a small open-addressing table of input positions. (A sort would find the
+/// same pairs, but the standard sorts add ~13 KB to the wasm, and std's `HashMap` ~4 KB.)
+fn first_duplicate<'a>(
+    inputs: &'a [SimplePublicObjectBatchInput],
+    key: fn(&'a SimplePublicObjectBatchInput) -> Option<(&'a str, &'a str)>,
+) -> Option<(usize, usize)> {
+    const EMPTY: usize = usize::MAX;
+    let size = (inputs.len() * 2).next_power_of_two().max(8);
+    let mut slots = vec![EMPTY; size];
+    let hash = |(p, id): (&str, &str)| {
+        // FNV-1a over both parts, split by a byte that UTF-8 text never holds.
+        p.bytes()
+            .chain([0xff])
+            .chain(id.bytes())
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            })
+    };
+    for (b, x) in inputs.iter().enumerate() {
+        let Some(k) = key(x) else { continue };
+        let mut i = hash(k) as usize;
+        loop {
+            i &= size - 1;
+            match slots.get_mut(i) {
+                Some(slot) if *slot == EMPTY => {
+                    *slot = b;
+                    break;
+                }
+                Some(slot) => {
+                    let a = *slot;
+                    if inputs.get(a).and_then(key) == Some(k) {
+                        return Some((a, b));
+                    }
+                }
+                None => break,
+            }
+            i += 1;
+        }
+    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_duplicate_finds_the_same_pair_as_a_naive_scan() {
+        let mut seed = 7u64;
+        for round in 0..300 {
+            let n = round % 40;
+            let inputs: Vec<SimplePublicObjectBatchInput> = (0..n)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let r = (seed >> 33) as usize;
+                    SimplePublicObjectBatchInput {
+                        id: format!("{}", r % (n + 3)),
+                        properties: Map::new(),
+                        id_property: [None, Some("hs_object_id"), Some("email")][r / 7 % 3]
+                            .map(str::to_owned),
+                        object_write_trace_id: (r % 5 > 1).then(|| format!("t{}", r / 11 % 50)),
+                    }
+                })
+                .collect();
+            type Key = fn(&SimplePublicObjectBatchInput) -> Option<(&str, &str)>;
+            let keys: [Key; 2] = [
+                |x| Some((id_key(x), x.id.as_str())),
+                |x| x.object_write_trace_id.as_deref().map(|t| ("", t)),
+            ];
+            for key in keys {
+                let naive = (0..inputs.len()).find_map(|b| {
+                    let kb = key(&inputs[b])?;
+                    (0..b)
+                        .find(|&a| key(&inputs[a]) == Some(kb))
+                        .map(|a| (a, b))
+                });
+                assert_eq!(first_duplicate(&inputs, key), naive);
+            }
+        }
+    }
+
+    #[test]
+    fn parse_f64_checks_text_like_rust() {
+        let same = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(x), Some(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+            (None, None) => true,
+            _ => false,
+        };
+        let mut texts: Vec<String> = [
+            "",
+            "+",
+            "-",
+            ".",
+            "+.",
+            "e",
+            "1e",
+            "1e+",
+            "1e-",
+            ".e1",
+            "1.e1",
+            ".5",
+            "+.5",
+            "-.5e-3",
+            "1.",
+            "-1.",
+            "0",
+            "-0",
+            "+0",
+            "00",
+            "007",
+            "1e5",
+            "1E5",
+            "1e+5",
+            "1E-5",
+            "2.5",
+            "123456789012345",
+            "1234567890123456",
+            "9007199254740993",
+            "-9007199254740993",
+            "99999999999999999999999",
+            "1e400",
+            "-1e400",
+            "1e-400",
+            "4.9e-324",
+            "2.2250738585072014e-308",
+            "0.1",
+            "0.30000000000000004",
+            "17976931348623157e292",
+            "inf",
+            "-inf",
+            "+inf",
+            "INF",
+            "Infinity",
+            "-infinity",
+            "infinit",
+            "infinityx",
+            "nan",
+            "NaN",
+            "-nan",
+            "+NaN",
+            "nana",
+            " 1",
+            "1 ",
+            "1_0",
+            "0x10",
+            "1e5.5",
+            "1..2",
+            "--1",
+            "+-1",
+            "1e--1",
+            "١",
+            "1\u{0}",
+            "1,5",
+            "Infinity1",
+            "e5",
+            "-e5",
+            "0e0",
+            "0.0e-0",
+            "10000",
+            "3.0",
+            "3.",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for i in 0..2000u64 {
+            let x = f64::from_bits(i.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            texts.push(format!("{x}"));
+            texts.push(format!("{x:e}"));
+            texts.push(format!("{}", (i * 7919) % 1_000_003));
+        }
+        for t in &texts {
+            let rust = t.parse::<f64>().ok();
+            let ours = parse_f64_with(t, |s| s.parse().unwrap_or(f64::NAN));
+            assert!(same(ours, rust), "{t:?}: {ours:?} vs {rust:?}");
+            // The conversion is only asked for text Rust itself reads.
+            let asked = parse_f64_with(t, |_| 12345.678);
+            if asked == Some(12345.678) {
+                assert!(rust.is_some(), "{t:?} was handed over but Rust refuses it");
+            }
+        }
+    }
 
     fn input(id: &str, props: Vec<(&str, Value)>) -> RawInput {
         RawInput::Object {

@@ -89,6 +89,14 @@ impl JsonValue {
     }
 }
 
+/// `s` as a JSON string literal: how messages quote values (rather than `{:?}`, whose
+/// escaping drags Unicode tables into the wasm; the two agree on printable text).
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    write_string(&mut out, s);
+    out
+}
+
 /// Appends `s` to `out` as a JSON string literal.
 pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
@@ -258,8 +266,13 @@ impl Reader<'_> {
             }
             r.pos > from
         };
+        let int_start = self.pos;
         if !digits(self) {
             return Err(self.err());
+        }
+        // RFC 8259: no leading zeros ("0" alone, or "0.5", but not "01").
+        if self.pos - int_start > 1 && self.s.get(int_start) == Some(&b'0') {
+            return Err(JsonSyntaxError { offset: int_start });
         }
         if self.peek() == Some(b'.') {
             self.pos += 1;
@@ -278,9 +291,9 @@ impl Reader<'_> {
         }
         let text = std::str::from_utf8(self.s.get(start..self.pos).unwrap_or_default())
             .map_err(|_| self.err())?;
-        text.parse::<f64>()
+        crate::input::parse_f64(text)
             .map(JsonValue::Number)
-            .map_err(|_| JsonSyntaxError { offset: start })
+            .ok_or(JsonSyntaxError { offset: start })
     }
 
     fn hex4(&mut self) -> Result<u32, JsonSyntaxError> {
@@ -333,17 +346,20 @@ impl Reader<'_> {
                             let hi = self.hex4()?;
                             let code = if (0xD800..0xDC00).contains(&hi) {
                                 // A surrogate pair; a lone half becomes U+FFFD as JS would show it.
+                                // Only a following low surrogate is consumed; anything else
+                                // is read on its own, as JSON.parse would.
+                                let mark = self.pos;
+                                let mut code = 0xFFFD;
                                 if self.s.get(self.pos..self.pos + 2) == Some(b"\\u") {
                                     self.pos += 2;
-                                    let lo = self.hex4()?;
-                                    if (0xDC00..0xE000).contains(&lo) {
-                                        0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
-                                    } else {
-                                        0xFFFD
+                                    match self.hex4() {
+                                        Ok(lo) if (0xDC00..0xE000).contains(&lo) => {
+                                            code = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                                        }
+                                        _ => self.pos = mark,
                                     }
-                                } else {
-                                    0xFFFD
                                 }
+                                code
                             } else {
                                 hi
                             };

@@ -53,6 +53,7 @@ pub mod input;
 pub mod json;
 pub mod model;
 pub mod proxy;
+pub mod read;
 pub mod report;
 pub mod request;
 pub mod response;

@@ -98,7 +98,8 @@ pub fn parse_proxy_options(entries: &[(String, Value)]) -> Result<ProxyConfig, H
                 for o in list {
                     origins.push(normalize_origin(&o).ok_or_else(|| {
                         HubSpotError::invalid_config(format!(
-                            "options.allowedOrigins: {o:?} is not an origin (scheme://host[:port]) or \"*\""
+                            "options.allowedOrigins: {} is not an origin (scheme://host[:port]) or \"*\"",
+                            crate::json::quote(&o)
                         ))
                     })?);
                 }
@@ -209,7 +210,10 @@ impl ProxyConfig {
                 return Err(Refusal::new(
                     403,
                     "OBJECT_TYPE_NOT_ALLOWED",
-                    format!("object type {object_type:?} is not allowed by this proxy"),
+                    format!(
+                        "object type {} is not allowed by this proxy",
+                        crate::json::quote(object_type)
+                    ),
                 ));
             }
             Route::Forward(object_type.to_owned())

@@ -1,6 +1,7 @@
 //! Reading HubSpot's answers: batch bodies, error bodies, rate-limit headers.
 
 use crate::error::{ErrorCode, HubSpotError};
+use crate::input::parse_f64;
 use crate::json::{self, JsonValue};
 use crate::model::{self, BatchResponse, ErrorDetail, Map};
 
@@ -45,10 +46,8 @@ impl ResponseMeta {
                 "x-hubspot-ratelimit-max" => meta.rate_max = value.parse().ok(),
                 "x-hubspot-ratelimit-remaining" => meta.rate_remaining = value.parse().ok(),
                 "x-hubspot-ratelimit-interval-milliseconds" => {
-                    meta.rate_interval_ms = value
-                        .parse()
-                        .ok()
-                        .filter(|n: &f64| n.is_finite() && *n > 0.0)
+                    meta.rate_interval_ms =
+                        parse_f64(value).filter(|n: &f64| n.is_finite() && *n > 0.0)
                 }
                 "location" => meta.location = Some(value.to_owned()),
                 _ => {}
@@ -68,11 +67,14 @@ impl ResponseMeta {
     ];
 }
 
+/// The longest wait a 429 can impose: one hour.
+pub const MAX_RETRY_AFTER_MS: f64 = 3_600_000.0;
+
 /// `Retry-After` as milliseconds: delta-seconds (fractions accepted), capped at one hour.
 /// HTTP dates are not used by HubSpot and are ignored.
 pub fn retry_after_ms(value: &str) -> Option<f64> {
-    let secs: f64 = value.trim().parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| (secs * 1000.0).min(3_600_000.0))
+    let secs = parse_f64(value.trim())?;
+    (secs.is_finite() && secs >= 0.0).then(|| (secs * 1000.0).min(MAX_RETRY_AFTER_MS))
 }
 
 /// Whether `status` carries a batch body.

@@ -340,11 +340,14 @@ impl Engine {
             "SECONDLY" => SECONDLY_MS,
             _ => meta.rate_interval_ms.unwrap_or(TEN_SECONDLY_MS),
         };
+        // Capped like Retry-After: a hostile or broken header must not park the run forever
+        // (or overflow a JS timer, which then fires at once and spins).
         let wait = meta
             .retry_after
             .as_deref()
             .and_then(response::retry_after_ms)
-            .unwrap_or(window);
+            .unwrap_or(window)
+            .clamp(0.0, response::MAX_RETRY_AFTER_MS);
         // A little jitter so clients sharing an account do not return in lockstep.
         let until = now + wait + wait * 0.05 * self.random();
         // A 429 speaks for the whole account: hold every request, not just this one.

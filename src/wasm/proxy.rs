@@ -10,7 +10,6 @@ use super::{convert, errors, transport, RunOptions};
 use crate::config::ClientConfig;
 use crate::engine::Outcome;
 use crate::error::HubSpotError;
-use crate::model::BatchInputSimplePublicObjectBatchInput;
 use crate::proxy::{
     bad_body, error_body, parse_proxy_options, status_for_error, ProxyConfig, Refusal, Route,
 };
@@ -97,7 +96,7 @@ async fn forward(
     text: &str,
     cors: &[(String, String)],
 ) -> JsValue {
-    let Ok(batch) = crate::json::from_str::<BatchInputSimplePublicObjectBatchInput>(text) else {
+    let Ok(batch) = crate::read::from_str(text, crate::read::batch_input_body) else {
         return respond(
             400,
             &bad_body("expected {\"inputs\":[{\"id\":string,\"properties\":{name:string}}]}")
@@ -198,7 +197,10 @@ async fn run_at_edge(
                 403,
                 &error_body(
                     "OBJECT_TYPE_NOT_ALLOWED",
-                    &format!("object type {t:?} is not allowed by this proxy"),
+                    &format!(
+                        "object type {} is not allowed by this proxy",
+                        crate::json::quote(&t)
+                    ),
                 ),
                 cors,
             );

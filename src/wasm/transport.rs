@@ -9,10 +9,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortController;
 
-use serde::Deserialize;
-
 use crate::engine::Outcome;
-use crate::model;
 use crate::request::HttpRequest;
 use crate::response::{self, Body, ResponseMeta};
 
@@ -25,6 +22,8 @@ extern "C" {
     fn clear_timeout(id: &JsValue);
     #[wasm_bindgen(js_name = String)]
     fn js_string(n: f64) -> String;
+    #[wasm_bindgen(js_name = Number)]
+    fn js_number(text: &str) -> f64;
 }
 
 /// A cancellable timer that calls `f` after `ms`.
@@ -193,12 +192,17 @@ pub fn number_to_string(n: f64) -> String {
     js_string(n)
 }
 
+/// The number a decimal text stands for, from the JS engine (see `input::parse_f64`).
+pub fn parse_number(text: &str) -> f64 {
+    js_number(text)
+}
+
 /// The body read into core types with the core's JSON reader.
 pub fn read_body(status: u16, text: &JsValue) -> Body {
     let text = text.as_string().unwrap_or_default();
     if response::is_batch_status(status) {
         match crate::json::parse(&text) {
-            Ok(v) => match model::BatchResponse::deserialize(v) {
+            Ok(v) => match crate::read::batch_response(v) {
                 Ok(b) => Body::Batch(b),
                 Err(_) => Body::Unreadable("JSON that is not a batch response".to_owned()),
             },
@@ -209,7 +213,7 @@ pub fn read_body(status: u16, text: &JsValue) -> Body {
             }),
         }
     } else {
-        match crate::json::from_str::<model::Error>(&text) {
+        match crate::read::from_str(&text, crate::read::error) {
             Ok(e) => Body::Error(e),
             Err(_) => Body::Unreadable(response::describe_non_json(&text)),
         }
