@@ -53,6 +53,7 @@ pub struct FailedInput {
 pub struct FailureReason {
     /// HTTP status of the answer that settled it; `null` when there was none (network
     /// error, timeout, abort, or never sent).
+    #[cfg_attr(feature = "js", tsify(type = "number | null"))]
     pub status: Option<u16>,
     /// HubSpot's category (`VALIDATION_ERROR`, `OBJECT_NOT_FOUND`, ...) or ours:
     /// `NOT_UPDATED` (left out of a 200), `NETWORK_ERROR`, `TIMEOUT`, `MALFORMED_RESPONSE`,
