@@ -1,0 +1,144 @@
+// Throughput against the emulator (tests/emulator) with a rate limit and latency: the package's
+// HubSpotBatch#update() vs @hubspot/api-client's crm.deals.batchApi.update() with Promise.all.
+//
+//   node bench/throughput.mjs '<scenario JSON>'     # one scenario; prints one JSON line
+//
+// A scenario: { client: "ours" | "apiClient", deals, rateLimit: {requests, intervalMs}, latencyMs,
+//   pkg (ours: the package folder), options (ours: extra ClientOptions; apiClient: extra Client config) }
+// The emulator runs in its own process (like a remote server), started here on 127.0.0.1:0 and
+// stopped at the end. Each scenario runs in a fresh process (bench/run.mjs spawns them one by one).
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { REPO } from "./lib.mjs";
+
+const require = createRequire(import.meta.url);
+
+export async function startEmulatorProcess(args) {
+  const child = spawn(process.execPath, [join(REPO, "tests", "emulator", "server.mjs"), "--port", "0", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise((resolve, reject) => {
+    let buf = "";
+    const t = setTimeout(() => reject(new Error("emulator did not start in 30 s")), 30_000);
+    child.stdout.on("data", (d) => {
+      buf += d;
+      const line = buf.split("\n")[0];
+      if (buf.includes("\n")) {
+        clearTimeout(t);
+        try {
+          resolve(JSON.parse(line).url);
+        } catch (e) {
+          reject(e);
+        }
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`emulator exited with ${code}`)));
+  });
+  const control = async (path) => (await fetch(`${url}/_emulator/${path}`)).json();
+  const stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once("exit", resolve);
+      child.kill("SIGTERM");
+    });
+  return { url, control, stop };
+}
+
+/** The largest number of accepted requests that arrived within any `intervalMs` window. */
+function maxInWindow(times, intervalMs) {
+  let best = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (times[i] - times[j] >= intervalMs) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
+}
+
+function dealInputs(n) {
+  const stages = ["qualifiedtobuy", "contractsent", "closedwon"];
+  return Array.from({ length: n }, (_, i) => ({
+    id: String(i + 1),
+    properties: { amount: 1000 + (i % 500) * 10.5, dealstage: stages[i % 3], closedate: new Date(Date.UTC(2025, 5, 1) + i * 60_000) },
+  }));
+}
+
+async function runOurs(sc, url) {
+  const { HubSpotBatch } = require(join(sc.pkg, "node.cjs"));
+  const inputs = dealInputs(sc.deals);
+  const client = new HubSpotBatch({ accessToken: "emulator-token", baseUrl: url, ...(sc.options || {}) });
+  const t0 = performance.now();
+  const r = await client.update(inputs);
+  const wallMs = performance.now() - t0;
+  return { wallMs, updated: r.results.length, failed: r.failed.length, stats: r.stats, status: r.status };
+}
+
+async function runApiClient(sc, url) {
+  const { Client } = require("@hubspot/api-client");
+  const client = new Client({ accessToken: "emulator-token", basePath: url, ...(sc.options || {}) });
+  // The same 200 chunks of 100, properties formatted by hand (the SDK wants strings).
+  const inputs = dealInputs(sc.deals).map((x) => ({ id: x.id, properties: { amount: String(x.properties.amount), dealstage: x.properties.dealstage, closedate: String(x.properties.closedate.getTime()) } }));
+  const chunks = [];
+  for (let i = 0; i < inputs.length; i += 100) chunks.push(inputs.slice(i, i + 100));
+  const t0 = performance.now();
+  const calls = chunks.map((inputs) => client.crm.deals.batchApi.update({ inputs }));
+  // What `await Promise.all(calls)` does: resolves when all succeed, rejects at the first failure.
+  let promiseAllMs = null, promiseAllOutcome = null;
+  const all = Promise.all(calls).then(
+    () => ((promiseAllMs = performance.now() - t0), (promiseAllOutcome = "resolved")),
+    (e) => ((promiseAllMs = performance.now() - t0), (promiseAllOutcome = `rejected (HTTP ${e?.code ?? "?"})`)),
+  );
+  const settled = await Promise.allSettled(calls);
+  await all;
+  const wallMs = performance.now() - t0;
+  const ok = settled.filter((s) => s.status === "fulfilled");
+  return {
+    wallMs,
+    promiseAllMs,
+    promiseAllOutcome,
+    updated: ok.reduce((a, s) => a + (s.value?.results?.length ?? 0), 0),
+    failed: settled.reduce((a, s, i) => a + (s.status === "rejected" ? chunks[i].length : 0), 0),
+    chunksRejected: settled.filter((s) => s.status === "rejected").length,
+  };
+}
+
+export async function runScenario(sc) {
+  const em = await startEmulatorProcess([
+    "--deals", String(sc.deals), "--seed", "3",
+    "--rate-limit", sc.rateLimit ? `${sc.rateLimit.requests}/${sc.rateLimit.intervalMs}` : "off",
+    "--latency", String(sc.latencyMs ?? 0), "--daily-limit", "off",
+  ]);
+  // Count the SDK's retry messages (it logs each retry with console.error) instead of printing them.
+  let retryLogs = 0;
+  const origError = console.error;
+  console.error = (...a) => (String(a[0]).startsWith("Request failed with status code") ? retryLogs++ : origError(...a));
+  try {
+    const cpu0 = process.cpuUsage();
+    const out = sc.client === "ours" ? await runOurs(sc, em.url) : await runApiClient(sc, em.url);
+    const cpu = process.cpuUsage(cpu0);
+    out.clientCpuMs = (cpu.user + cpu.system) / 1000; // this process: the client, its JSON and HTTP work
+    const state = await em.control("state");
+    const log = await em.control("log?since=0");
+    const accepted = log.filter((e) => e.status !== 429).map((e) => e.at).sort((a, b) => a - b);
+    const arrivals = log.map((e) => e.at).sort((a, b) => a - b);
+    return {
+      ...out,
+      sdkRetryLogs: retryLogs,
+      emulator: { requests: state.requests, applied: state.applied, rateLimited: state.rateLimited },
+      firstToLastArrivalMs: arrivals.length ? arrivals[arrivals.length - 1] - arrivals[0] : 0,
+      maxAcceptedInWindow: sc.rateLimit ? maxInWindow(accepted, sc.rateLimit.intervalMs) : null,
+      // when the first window's requests had all arrived, and when the second window's first one did
+      firstWindowSentMs: sc.rateLimit && accepted.length >= sc.rateLimit.requests ? accepted[sc.rateLimit.requests - 1] - accepted[0] : null,
+      secondWindowStartMs: sc.rateLimit && accepted.length > sc.rateLimit.requests ? accepted[sc.rateLimit.requests] - accepted[0] : null,
+    };
+  } finally {
+    console.error = origError;
+    await em.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const sc = JSON.parse(process.argv[2]);
+  const out = await runScenario(sc);
+  process.stdout.write(JSON.stringify(out) + "\n");
+  process.exit(0); // the SDK may hold sockets open (keep-alive agents)
+}
