@@ -70,6 +70,30 @@ impl ResponseMeta {
 /// The longest wait a 429 can impose: one hour.
 pub const MAX_RETRY_AFTER_MS: f64 = 3_600_000.0;
 
+/// What a secret is replaced with when a server echoes it.
+pub const REDACTED: &str = "[redacted]";
+
+/// Replaces every occurrence of `secret` in `text` with [`REDACTED`].
+///
+/// A server (or a proxy in between) may echo the Authorization header back in an error
+/// message; everything read from an answer goes through this before it can reach an error,
+/// a result or a log. Secrets shorter than 8 characters are not searched for: real tokens are
+/// far longer, and replacing a short string would corrupt ordinary data.
+pub fn redact_secret(text: &str, secret: &str) -> String {
+    if secret.len() < 8 || !text.contains(secret) {
+        return text.to_owned();
+    }
+    text.replace(secret, REDACTED)
+}
+
+/// The token of a request's `Authorization: Bearer` header, if any.
+pub fn bearer_token(headers: &[(String, String)]) -> Option<&str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        .and_then(|(_, v)| v.strip_prefix("Bearer "))
+}
+
 /// `Retry-After` as milliseconds: delta-seconds (fractions accepted), capped at one hour.
 /// HTTP dates are not used by HubSpot and are ignored.
 pub fn retry_after_ms(value: &str) -> Option<f64> {
@@ -311,6 +335,18 @@ mod tests {
         let e = parse_batch_response(400, &body.to_string()).unwrap_err();
         assert_eq!(e.errors.len(), 2);
         assert_eq!(e.category.as_deref(), Some("VALIDATION_ERROR"));
+    }
+
+    #[test]
+    fn echoed_secrets_are_redacted() {
+        let token = "pat-na1-0123456789";
+        let body = format!(r#"{{"message":"bad token {token} (Bearer {token})"}}"#);
+        let out = redact_secret(&body, token);
+        assert!(!out.contains(token));
+        assert_eq!(out.matches(REDACTED).count(), 2);
+        assert_eq!(redact_secret("a short t", "t"), "a short t");
+        let headers = vec![("Authorization".to_owned(), format!("Bearer {token}"))];
+        assert_eq!(bearer_token(&headers), Some(token));
     }
 
     #[test]

@@ -16,8 +16,25 @@ use crate::input::{RawInput, Value};
 extern "C" {
     #[wasm_bindgen(js_namespace = Object, js_name = entries, catch)]
     fn object_entries(o: &JsValue) -> Result<Array, JsValue>;
-    #[wasm_bindgen(js_namespace = Array, js_name = isArray)]
-    fn is_array(v: &JsValue) -> bool;
+    // Throws for a revoked Proxy, hence `catch`.
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+    fn is_array_checked(v: &JsValue) -> Result<bool, JsValue>;
+    /// Anything with a `getTime` method; `Date.prototype.getTime` throws for an object that
+    /// only inherits from Date, and a subclass may override it.
+    type DateLike;
+    #[wasm_bindgen(method, js_name = getTime, catch)]
+    fn get_time(this: &DateLike) -> Result<JsValue, JsValue>;
+}
+
+/// `Array.isArray`, with a revoked Proxy counting as not an array.
+fn is_array(v: &JsValue) -> bool {
+    is_array_checked(v).unwrap_or(false)
+}
+
+/// A whole-number `length` property, or `None` when it is missing, odd or throws.
+fn length_of(v: &JsValue) -> Option<u32> {
+    let n = Reflect::get(v, &"length".into()).ok()?.as_f64()?;
+    (n.fract() == 0.0 && (0.0..=10_000_000.0).contains(&n)).then_some(n as u32)
 }
 
 /// A value read one level deep: arrays become lists of shallow values, so a cyclic array
@@ -56,18 +73,24 @@ fn to_value(v: &JsValue, descend: bool) -> Value {
         return Value::Other("symbol");
     }
     if let Some(d) = v.dyn_ref::<js_sys::Date>() {
-        return Value::Date(d.get_time());
+        let d: &JsValue = d.as_ref();
+        return match d.unchecked_ref::<DateLike>().get_time().map(|t| t.as_f64()) {
+            Ok(Some(t)) => Value::Date(t),
+            _ => Value::Other("object that inherits from Date but is not one"),
+        };
+    }
+    if is_array_checked(v).is_err() {
+        return Value::Other("revoked Proxy");
     }
     if is_array(v) {
         if !descend {
             return Value::Other("array");
         }
-        let len = Reflect::get(v, &"length".into())
-            .ok()
-            .and_then(|l| l.as_f64())
-            .unwrap_or(0.0);
+        let Some(len) = length_of(v) else {
+            return Value::Other("array whose length cannot be read");
+        };
         let mut items = Vec::new();
-        for i in 0..(len.clamp(0.0, 1_000_000.0) as u32) {
+        for i in 0..len {
             match Reflect::get_u32(v, i) {
                 Ok(item) => items.push(to_value(&item, false)),
                 Err(_) => return Value::Other("array whose elements cannot be read"),
@@ -150,17 +173,11 @@ pub fn raw_inputs(inputs: &JsValue) -> Result<Vec<RawInput>, HubSpotError> {
             "inputs: expected an array of { id, properties }",
         ));
     }
-    let len = Reflect::get(inputs, &"length".into())
-        .ok()
-        .and_then(|l| l.as_f64())
-        .unwrap_or(0.0);
-    if !(0.0..=10_000_000.0).contains(&len) {
-        return Err(HubSpotError::invalid_input(
-            "inputs: too many inputs for one call",
-        ));
-    }
+    let len = length_of(inputs).ok_or_else(|| {
+        HubSpotError::invalid_input("inputs: its length cannot be read (at most 10,000,000 inputs)")
+    })?;
     let mut out = Vec::with_capacity(len as usize);
-    for i in 0..len as u32 {
+    for i in 0..len {
         let item = Reflect::get_u32(inputs, i)
             .map_err(|_| HubSpotError::invalid_input(format!("inputs[{i}]: reading it threw")))?;
         out.push(raw_input(i, &item)?);

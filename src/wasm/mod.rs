@@ -339,9 +339,12 @@ pub fn build_requests(
 /// not batch responses (`MALFORMED_RESPONSE`).
 #[wasm_bindgen(js_name = parseBatchResponse, unchecked_return_type = "BatchResponse")]
 pub fn parse_batch_response(
-    status: f64,
+    #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
 ) -> Result<JsValue, JsValue> {
+    // Both taken as JsValues and checked: the generated glue would coerce (and a Symbol
+    // would throw a TypeError) before our code saw them.
+    let status = status.as_f64().unwrap_or(f64::NAN);
     // Taken as a JsValue and checked: a non-string given for a `String` parameter would be
     // read as one by the generated glue.
     let Some(body) = body.as_string() else {

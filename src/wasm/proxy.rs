@@ -167,11 +167,16 @@ async fn forward(
         }
     }
     // Redirects are refused rather than passed on: the page must not learn where they lead.
-    let status = if status == 0 || (300..400).contains(&status) {
-        502
-    } else {
-        status
-    };
+    if status == 0 || (300..400).contains(&status) {
+        return respond(
+            502,
+            &error_body(
+                "REDIRECT",
+                "HubSpot answered with a redirect; the proxy does not follow it",
+            ),
+            cors,
+        );
+    }
     respond(status, &text.as_string().unwrap_or_default(), &out)
 }
 
@@ -267,32 +272,32 @@ fn path_of(url: &str) -> String {
     }
 }
 
-fn response_init(status: u16, headers: &[(String, String)]) -> web_sys::ResponseInit {
-    let h = Object::new();
-    for (k, v) in headers {
-        let _ = Reflect::set(&h, &k.into(), &v.into());
-    }
-    let init = web_sys::ResponseInit::new();
-    init.set_status(status);
-    init.set_headers(&h);
-    init
-}
-
+/// A Response through gloo-net's builder. Statuses that must not carry a body get none;
+/// should the runtime still refuse, a plain 502 stands in, so the handler always answers.
 fn respond(status: u16, body: &str, headers: &[(String, String)]) -> JsValue {
-    let mut all = headers.to_vec();
-    if !all
-        .iter()
-        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-    {
-        all.push(("Content-Type".to_owned(), "application/json".to_owned()));
+    let mut builder = gloo_net::http::Response::builder().status(status);
+    let mut typed = false;
+    for (k, v) in headers {
+        typed |= k.eq_ignore_ascii_case("content-type");
+        builder = builder.header(k, v);
     }
-    web_sys::Response::new_with_opt_str_and_init(Some(body), &response_init(status, &all))
-        .map(JsValue::from)
-        .unwrap_or(JsValue::UNDEFINED)
+    if !typed {
+        builder = builder.header("Content-Type", "application/json");
+    }
+    let body = (!matches!(status, 101 | 204 | 205 | 304)).then_some(body);
+    match builder.body(body) {
+        Ok(r) => web_sys::Response::from(r).into(),
+        Err(_) => gloo_net::http::Response::builder()
+            .status(502)
+            .header("Content-Type", "application/json")
+            .body(Some(
+                error_body("HTTP_ERROR", "the proxy could not relay HubSpot's answer").as_str(),
+            ))
+            .map(|r| web_sys::Response::from(r).into())
+            .unwrap_or(JsValue::UNDEFINED),
+    }
 }
 
 fn respond_empty(status: u16, headers: &[(String, String)]) -> JsValue {
-    web_sys::Response::new_with_opt_str_and_init(None, &response_init(status, headers))
-        .map(JsValue::from)
-        .unwrap_or(JsValue::UNDEFINED)
+    respond(status, "", headers)
 }

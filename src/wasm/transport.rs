@@ -127,10 +127,20 @@ pub async fn exchange(
     });
     let result = send_and_read(fetch, request, &controller, &cancelled).await;
     drop(timer);
+    // Whatever came back may echo the token (in a body, or in a fetch error's message):
+    // take it out before anything else sees it.
+    let secret = response::bearer_token(&request.headers).unwrap_or_default();
     match result {
-        Ok(answer) => Ok(answer),
+        Ok((status, meta, text)) => match text.as_string() {
+            Some(t) if secret.len() >= 8 && t.contains(secret) => Ok((
+                status,
+                meta,
+                JsValue::from_str(&response::redact_secret(&t, secret)),
+            )),
+            _ => Ok((status, meta, text)),
+        },
         Err(_) if timed_out.get() => Err(Outcome::Timeout),
-        Err(e) => Err(Outcome::Network(e)),
+        Err(e) => Err(Outcome::Network(response::redact_secret(&e, secret))),
     }
 }
 
@@ -159,31 +169,45 @@ async fn send_and_read(
     let response = race(&Promise::resolve(&promise), cancelled)
         .await
         .map_err(|e| describe(&e))?;
-    let response: web_sys::Response = response
-        .dyn_into()
-        .map_err(|_| "fetch resolved to something that is not a Response".to_owned())?;
-    // The raw Response reads the body as a JS string that JSON.parse takes without a copy
-    // into wasm memory; gloo-net's wrapper reads status and headers.
-    let raw = <web_sys::Response as Clone>::clone(&response);
-    let response = gloo_net::http::Response::from(response);
-    let status = if response.type_() == web_sys::ResponseType::Opaqueredirect {
+    // Every read goes through Reflect: an injected `fetch` may resolve to an object whose
+    // getters throw, and a throw escaping here would leave the run waiting forever.
+    let field = |k: &str| Reflect::get(&response, &k.into()).map_err(|e| describe(&e));
+    let status = match field("status")?.as_f64() {
+        Some(s) if s.fract() == 0.0 && (0.0..=999.0).contains(&s) => s as u16,
+        _ => return Err("fetch resolved to something that is not a Response".to_owned()),
+    };
+    let status = if field("type")?.as_string().as_deref() == Some("opaqueredirect") {
         0
     } else {
-        response.status()
+        status
     };
-    let headers = response.headers();
-    let meta = ResponseMeta::from_headers(
-        ResponseMeta::HEADER_NAMES
-            .iter()
-            .filter_map(|name| headers.get(name).map(|v| (*name, v)))
-            .collect::<Vec<_>>()
-            .iter()
-            .map(|(k, v)| (*k, v.as_str())),
-    );
-    let text = match raw.text() {
-        Ok(p) => race(&p, cancelled).await.map_err(|e| describe(&e))?,
-        Err(e) => return Err(describe(&e)),
-    };
+    let headers = field("headers")?;
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    if let Some(get) = Reflect::get(&headers, &"get".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+    {
+        for name in ResponseMeta::HEADER_NAMES {
+            if let Some(v) = get
+                .call1(&headers, &name.into())
+                .ok()
+                .and_then(|v| v.as_string())
+            {
+                pairs.push((name, v));
+            }
+        }
+    }
+    let meta = ResponseMeta::from_headers(pairs.iter().map(|(k, v)| (*k, v.as_str())));
+    let text_fn = field("text")?
+        .dyn_into::<Function>()
+        .map_err(|_| "fetch resolved to something that is not a Response".to_owned())?;
+    let pending = text_fn.call0(&response).map_err(|e| describe(&e))?;
+    let text = race(&Promise::resolve(&pending), cancelled)
+        .await
+        .map_err(|e| describe(&e))?;
+    if !text.is_string() {
+        return Err("the response body is not text".to_owned());
+    }
     Ok((status, meta, text))
 }
 
