@@ -99,23 +99,32 @@ pub fn quote(s: &str) -> String {
 
 /// Appends `s` to `out` as a JSON string literal.
 pub fn write_string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let n = c as u32;
-                out.push_str("\\u00");
-                out.push(char::from_digit(n >> 4, 16).unwrap_or('0'));
-                out.push(char::from_digit(n & 0xf, 16).unwrap_or('0'));
-            }
-            c => out.push(c),
+    // Copy runs of bytes that need no escape in one go; only ASCII bytes are ever escaped, so
+    // every run ends on a character boundary.
+    let mut start = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        let escape: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(s.get(start..i).unwrap_or_default());
+        if escape.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
+            out.push(char::from_digit(u32::from(b & 0xf), 16).unwrap_or('0'));
+        } else {
+            out.push_str(escape);
         }
+        start = i + 1;
     }
+    out.push_str(s.get(start..).unwrap_or_default());
     out.push('"');
 }
 
@@ -138,6 +147,7 @@ const MAX_DEPTH: usize = 128;
 /// Reads one JSON value that fills `text` (surrounding white space allowed).
 pub fn parse(text: &str) -> Result<JsonValue, JsonSyntaxError> {
     let mut r = Reader {
+        t: text,
         s: text.as_bytes(),
         pos: 0,
     };
@@ -153,6 +163,7 @@ pub fn parse(text: &str) -> Result<JsonValue, JsonSyntaxError> {
 /// Used where JSON is embedded in prose followed by more text.
 pub fn parse_prefix(text: &str) -> Result<(JsonValue, usize), JsonSyntaxError> {
     let mut r = Reader {
+        t: text,
         s: text.as_bytes(),
         pos: 0,
     };
@@ -161,6 +172,7 @@ pub fn parse_prefix(text: &str) -> Result<(JsonValue, usize), JsonSyntaxError> {
 }
 
 struct Reader<'a> {
+    t: &'a str,
     s: &'a [u8],
     pos: usize,
 }
@@ -316,14 +328,14 @@ impl Reader<'_> {
         let mut out = String::new();
         loop {
             let run_start = self.pos;
-            while let Some(c) = self.peek() {
-                if c == b'"' || c == b'\\' || c < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
-            let run = self.s.get(run_start..self.pos).unwrap_or_default();
-            out.push_str(std::str::from_utf8(run).map_err(|_| self.err())?);
+            let rest = self.s.get(self.pos..).unwrap_or_default();
+            self.pos += rest
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .unwrap_or(rest.len());
+            // The text came in as a &str and runs end at ASCII bytes, so each run is a whole
+            // slice of it: no UTF-8 check needed.
+            out.push_str(self.t.get(run_start..self.pos).ok_or_else(|| self.err())?);
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;

@@ -45,11 +45,14 @@ pub fn value(v: &JsValue) -> Value {
 
 fn to_value(v: &JsValue, descend: bool) -> Value {
     if let Some(js) = v.dyn_ref::<js_sys::JsString>() {
-        // A lone surrogate cannot be sent as UTF-8; converting would silently change it.
-        if !js.is_valid_utf16() {
+        // A lone surrogate cannot be sent as UTF-8; converting would silently change it (to
+        // U+FFFD). The exact check walks the string across the boundary, so it runs only when
+        // the conversion produced a U+FFFD.
+        let text = String::from(js);
+        if text.contains('\u{FFFD}') && !js.is_valid_utf16() {
             return Value::Other("string with a lone surrogate (invalid UTF-16)");
         }
-        return Value::Str(String::from(js));
+        return Value::Str(text);
     }
     if let Some(n) = v.as_f64() {
         return Value::Number(n);

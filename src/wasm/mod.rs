@@ -322,17 +322,21 @@ pub fn build_requests(
     let parsed = parse_options(&entries, OptionSet::Build).map_err(fail)?;
     let raw = convert::raw_inputs(&inputs).map_err(fail)?;
     let valid = validate_inputs(&raw, parsed.id_property.as_deref()).map_err(fail)?;
-    let requests: Vec<BatchUpdateRequest> = build_batch_update_requests(&valid, &parsed.config)
-        .into_iter()
-        .map(|r| BatchUpdateRequest {
+    let out = js_sys::Array::new();
+    for r in build_batch_update_requests(&valid, &parsed.config) {
+        // Everything but the body through JSON text; the body (itself JSON) is set as a
+        // string, so it is neither escaped again nor parsed again.
+        let object = convert::to_js(&BatchUpdateRequest {
             url: r.url,
             method: r.method,
             headers: crate::model::Map(r.headers),
-            body: r.body,
+            body: String::new(),
             input_indexes: r.input_indexes,
-        })
-        .collect();
-    convert::to_js(&requests)
+        })?;
+        js_sys::Reflect::set(&object, &"body".into(), &JsValue::from_str(&r.body))?;
+        out.push(&object);
+    }
+    Ok(out.into())
 }
 
 /// Parses a 200/207 body; throws `HubSpotError` for other statuses and for bodies that are
@@ -347,7 +351,7 @@ pub fn parse_batch_response(
     let status = status.as_f64().unwrap_or(f64::NAN);
     // Taken as a JsValue and checked: a non-string given for a `String` parameter would be
     // read as one by the generated glue.
-    let Some(body) = body.as_string() else {
+    let Some(body) = transport::large_string(&body) else {
         return Err(errors::to_js(&HubSpotError::invalid_input(
             "body: expected a string",
         )));
@@ -358,7 +362,7 @@ pub fn parse_batch_response(
         )));
     }
     let status = status as u16;
-    match transport::read_body(status, &JsValue::from_str(&body)) {
+    match transport::read_body(status, &body) {
         crate::response::Body::Batch(b) => convert::to_js(&b),
         other => Err(errors::to_js(&crate::response::body_error(status, &other))),
     }

@@ -177,7 +177,7 @@ async fn forward(
             cors,
         );
     }
-    respond(status, &text.as_string().unwrap_or_default(), &out)
+    respond(status, &text, &out)
 }
 
 /// Runs a whole `update()` at the edge: `{ inputs, idProperty?, objectType? }`.
