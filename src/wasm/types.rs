@@ -30,11 +30,12 @@ pub struct BatchUpdateInput {
     pub object_write_trace_id: Option<String>,
 }
 
-/// Options of `new HubSpotBatch()`.
+/// Where and how requests go: shared by `ClientOptions` and `BuildOptions`.
 #[derive(Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
-pub struct ClientOptions {
-    /// Private-app or OAuth token; leave out when `baseUrl` is a proxy that adds it.
+pub struct RequestOptions {
+    /// Private-app or OAuth token (adds the Authorization header); leave out when `baseUrl` is
+    /// a proxy that adds it.
     #[tsify(optional)]
     pub access_token: Option<String>,
     /// Default `"https://api.hubapi.com"`; `http:` only on loopback.
@@ -46,6 +47,15 @@ pub struct ClientOptions {
     /// Inputs per request, 1..100, default 100.
     #[tsify(optional)]
     pub batch_size: Option<u32>,
+}
+
+/// Options of `new HubSpotBatch()`.
+#[derive(Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientOptions {
+    /// Token, base URL, object type, batch size.
+    #[serde(flatten)]
+    pub request: RequestOptions,
     /// Requests in flight at most, default 10.
     #[tsify(optional)]
     pub concurrency: Option<u32>,
@@ -82,18 +92,9 @@ pub struct UpdateOptions {
 #[derive(Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct BuildOptions {
-    /// Adds the Authorization header.
-    #[tsify(optional)]
-    pub access_token: Option<String>,
-    /// Default `"https://api.hubapi.com"`.
-    #[tsify(optional)]
-    pub base_url: Option<String>,
-    /// Default `"0-3"`.
-    #[tsify(optional)]
-    pub object_type: Option<String>,
-    /// 1..100, default 100.
-    #[tsify(optional)]
-    pub batch_size: Option<u32>,
+    /// Token, base URL, object type, batch size.
+    #[serde(flatten)]
+    pub request: RequestOptions,
     /// Default idProperty for all inputs.
     #[tsify(optional)]
     pub id_property: Option<String>,
