@@ -1,6 +1,6 @@
 // Call-level failures (contract 6: 401, 403, abort), secrets (8), and the instance staying
 // usable afterwards (9).
-import { test, before } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import { inspect } from "node:util";
@@ -9,22 +9,20 @@ import {
   assertAccountsForAll,
   assertHubSpotError,
   assertWritten,
+  client,
   dealInputs,
   dump,
-  loadPackage,
+  pkg,
   range,
   rejection,
   sleep,
   spyFetch,
+  stillWorks,
+  usePackage,
   withEmu,
 } from "./helpers.mjs";
 
-let m;
-before(async () => {
-  m = await loadPackage();
-});
-
-const client = (emu, opts = {}) => new m.HubSpotBatch({ accessToken: TOKEN, baseUrl: emu.url, ...opts });
+usePackage();
 
 // A fetch that swaps the token of the n-th request only (a token revoked mid-run; later
 // update() calls through the same spy use the right token again).
@@ -38,21 +36,14 @@ function tokenSwapFetch(atCall, token) {
   });
 }
 
-async function stillWorks(c, emu, from = 450) {
-  const inputs = dealInputs(range(from, from + 2));
-  const r = await c.update(inputs);
-  assert.equal(r.results.length, 3, "the same instance still updates");
-  assertWritten(emu.emulator, "deals", inputs, [0, 1, 2]);
-}
-
 // --------------------------------------------------------------------------- 401 / 403
 
 test("401 (wrong token) rejects when nothing was updated; not retried", () =>
   withEmu({}, async (emu) => {
     const fetch = spyFetch();
-    const c = new m.HubSpotBatch({ accessToken: "wrong-token-XYZZY", baseUrl: emu.url, fetch, maxRetries: 3, concurrency: 1, batchSize: 5 });
+    const c = new pkg.HubSpotBatch({ accessToken: "wrong-token-XYZZY", baseUrl: emu.url, fetch, maxRetries: 3, concurrency: 1, batchSize: 5 });
     const err = await rejection(() => c.update(dealInputs(range(1, 20))));
-    assertHubSpotError(m.HubSpotError, err, "HTTP_ERROR", "401");
+    assertHubSpotError(pkg.HubSpotError, err, "HTTP_ERROR", "401");
     assert.equal(err.status, 401);
     assert.equal(err.category, "INVALID_AUTHENTICATION");
     assert.match(err.correlationId, /^[0-9a-f-]{36}$/);
@@ -65,9 +56,9 @@ test("401 (wrong token) rejects when nothing was updated; not retried", () =>
 test("403 (forbidden-token) rejects with HubSpot's details when nothing was updated", () =>
   withEmu({}, async (emu) => {
     const fetch = spyFetch();
-    const c = new m.HubSpotBatch({ accessToken: "forbidden-token", baseUrl: emu.url, fetch, concurrency: 1, batchSize: 5 });
+    const c = new pkg.HubSpotBatch({ accessToken: "forbidden-token", baseUrl: emu.url, fetch, concurrency: 1, batchSize: 5 });
     const err = await rejection(() => c.update(dealInputs(range(1, 12))));
-    assertHubSpotError(m.HubSpotError, err, "HTTP_ERROR", "403");
+    assertHubSpotError(pkg.HubSpotError, err, "HTTP_ERROR", "403");
     assert.equal(err.status, 403);
     assert.equal(err.category, "MISSING_SCOPES");
     assert.ok(Array.isArray(err.errors) && err.errors.length === 1);
@@ -112,7 +103,7 @@ test("abort: rejects ABORTED with the signal's reason as cause; nothing is sent 
     const inputs = dealInputs(range(1, 20));
     const c = client(emu, { fetch, concurrency: 1, batchSize: 5 });
     const err = await rejection(() => c.update(inputs, { signal: ac.signal }));
-    assertHubSpotError(m.HubSpotError, err, "ABORTED", "abort");
+    assertHubSpotError(pkg.HubSpotError, err, "ABORTED", "abort");
     assert.equal(err.cause, reason, "cause is the signal's reason");
     assert.ok(Date.now() - abortTime < 200, `rejects promptly after the abort (${Date.now() - abortTime} ms), without waiting for the request in flight`);
     assert.equal(abortedAt, 2);
@@ -137,7 +128,7 @@ test("abort without a reason: cause is the signal's AbortError", () =>
     await sleep(50);
     ac.abort();
     const err = await rejection(p);
-    assertHubSpotError(m.HubSpotError, err, "ABORTED", "abort()");
+    assertHubSpotError(pkg.HubSpotError, err, "ABORTED", "abort()");
     assert.equal(err.cause, ac.signal.reason);
     assert.equal(err.cause.name, "AbortError");
     assertAccountsForAll(err.result, dealInputs(range(1, 5)));
@@ -150,7 +141,7 @@ test("an already-aborted signal sends nothing", () =>
     const reason = { why: "already" };
     const inputs = dealInputs(range(1, 10));
     const err = await rejection(() => c.update(inputs, { signal: AbortSignal.abort(reason) }));
-    assertHubSpotError(m.HubSpotError, err, "ABORTED", "pre-aborted");
+    assertHubSpotError(pkg.HubSpotError, err, "ABORTED", "pre-aborted");
     assert.equal(err.cause, reason);
     await sleep(100);
     assert.equal(fetch.calls.length, 0);
@@ -174,7 +165,7 @@ test("abort while waiting out a 429: rejects promptly, nothing more sent", () =>
     ac.abort(new Error("enough"));
     const err = await rejection(p);
     assert.ok(Date.now() - t < 200, "the wait was cut short");
-    assertHubSpotError(m.HubSpotError, err, "ABORTED", "abort during backoff");
+    assertHubSpotError(pkg.HubSpotError, err, "ABORTED", "abort during backoff");
     assert.equal(err.cause.message, "enough");
     await sleep(200);
     assert.equal(fetch.calls.length, 1);
@@ -198,7 +189,7 @@ test("secrets: the token never appears in errors, results, the emulator log, or 
     process.stderr.write = function (chunk, ...rest) { captured.push(String(chunk)); return stderrWrite.call(this, chunk, ...rest); };
     const seen = [];
     try {
-      const c = new m.HubSpotBatch({ accessToken: SECRET, baseUrl: emu.url, maxRetries: 1, timeoutMs: 500, batchSize: 5 });
+      const c = new pkg.HubSpotBatch({ accessToken: SECRET, baseUrl: emu.url, maxRetries: 1, timeoutMs: 500, batchSize: 5 });
       seen.push(inspect(c, { showHidden: true, depth: 5 }), JSON.stringify(c) ?? "");
       // Success, with an unknown id.
       const inputs = [...dealInputs(range(1, 4)), { id: "77777", properties: { amount: "1" } }];
@@ -215,16 +206,16 @@ test("secrets: the token never appears in errors, results, the emulator log, or 
       // Abort.
       seen.push(dump(await rejection(() => c.update(dealInputs([1]), { signal: AbortSignal.abort() }))));
       // Network error: nothing listens on 127.0.0.1:1.
-      const dead = new m.HubSpotBatch({ accessToken: SECRET, baseUrl: "http://127.0.0.1:1", maxRetries: 0 });
+      const dead = new pkg.HubSpotBatch({ accessToken: SECRET, baseUrl: "http://127.0.0.1:1", maxRetries: 0 });
       const r = await dead.update(dealInputs([1, 2]));
       assertAccountsForAll(r, dealInputs([1, 2]));
       assert.ok(r.failed.every((f) => f.error.category === "NETWORK_ERROR" && f.error.status === null), JSON.stringify(r.failed[0]));
       seen.push(dump(r));
       // 401 on a token the server does not know.
-      const wrong = new m.HubSpotBatch({ accessToken: `${SECRET}-revoked`, baseUrl: emu.url });
+      const wrong = new pkg.HubSpotBatch({ accessToken: `${SECRET}-revoked`, baseUrl: emu.url });
       seen.push(dump(await rejection(() => wrong.update(dealInputs([1])))));
       // Sans-IO parse errors.
-      try { m.parseBatchResponse(401, '{"status":"error","message":"Authentication credentials not found.","category":"INVALID_AUTHENTICATION","correlationId":"x"}'); } catch (e) { seen.push(dump(e)); }
+      try { pkg.parseBatchResponse(401, '{"status":"error","message":"Authentication credentials not found.","category":"INVALID_AUTHENTICATION","correlationId":"x"}'); } catch (e) { seen.push(dump(e)); }
     } finally {
       Object.assign(console, saved);
       process.stderr.write = stderrWrite;
@@ -238,22 +229,22 @@ test("secrets: the token never appears in errors, results, the emulator log, or 
 test("secrets: http:// to a non-loopback host is refused; loopback http is accepted", () => {
   let err;
   try {
-    new m.HubSpotBatch({ accessToken: SECRET, baseUrl: "http://example.com" });
+    new pkg.HubSpotBatch({ accessToken: SECRET, baseUrl: "http://example.com" });
   } catch (e) {
     err = e;
   }
-  assertHubSpotError(m.HubSpotError, err, "INVALID_CONFIG", "http://example.com");
+  assertHubSpotError(pkg.HubSpotError, err, "INVALID_CONFIG", "http://example.com");
   assert.ok(!dump(err).includes("SECRET"));
   for (const baseUrl of ["http://127.0.0.1:1", "http://localhost:1", "http://[::1]:1"]) {
-    assert.doesNotThrow(() => new m.HubSpotBatch({ accessToken: SECRET, baseUrl }), baseUrl);
+    assert.doesNotThrow(() => new pkg.HubSpotBatch({ accessToken: SECRET, baseUrl }), baseUrl);
   }
   err = undefined;
   try {
-    new m.HubSpotBatch({});
+    new pkg.HubSpotBatch({});
   } catch (e) {
     err = e;
   }
-  assertHubSpotError(m.HubSpotError, err, "INVALID_CONFIG", "no accessToken, default baseUrl");
+  assertHubSpotError(pkg.HubSpotError, err, "INVALID_CONFIG", "no accessToken, default baseUrl");
 });
 
 test("secrets: the Authorization header never follows a redirect to another origin", async () => {
@@ -279,7 +270,7 @@ test("secrets: the Authorization header never follows a redirect to another orig
   });
   await new Promise((r) => redirector.listen(0, "127.0.0.1", r));
   try {
-    const c = new m.HubSpotBatch({ accessToken: SECRET, baseUrl: `http://127.0.0.1:${redirector.address().port}`, maxRetries: 0 });
+    const c = new pkg.HubSpotBatch({ accessToken: SECRET, baseUrl: `http://127.0.0.1:${redirector.address().port}`, maxRetries: 0 });
     const inputs = dealInputs([1, 2, 3]);
     let out;
     try {
@@ -294,7 +285,7 @@ test("secrets: the Authorization header never follows a redirect to another orig
       assert.equal(out.value.results.length, 0, "nothing is reported updated");
       assert.ok(!dump(out.value).includes("SECRET"));
     } else {
-      assert.ok(out.error instanceof m.HubSpotError);
+      assert.ok(out.error instanceof pkg.HubSpotError);
       assert.ok(!dump(out.error).includes("SECRET"));
     }
   } finally {

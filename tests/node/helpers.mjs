@@ -1,94 +1,48 @@
 // Shared by the acceptance tests in this folder (not a test file itself: node --test only runs
-// *.test.{mjs,cjs}). The package under test is always the PACKED tarball, installed with
-// tests/support/install-pkg.mjs into a consumer folder, and imported from there by its bare
-// name "hubspot-batch" exactly as a user's code would.
-//
-// One consumer folder per tarball (keyed by its path, size and mtime) lives in the OS temp dir
-// and is shared by the test files, which node --test runs in separate processes: a mkdir lock
-// makes the first process install it and the others wait for it.
+// *.test.{mjs,cjs}). The package under test is always the PACKED tarball, installed into a
+// consumer folder shared by the test files (one per tarball, in the OS temp dir) and imported
+// from there by its bare name "hubspot-batch" exactly as a user's code would: see
+// tests/support/consumer.mjs.
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { before } from "node:test";
 import { performance } from "node:perf_hooks";
 import { inspect } from "node:util";
-import { pathToFileURL } from "node:url";
-import { installPackedPackage, packedTarball } from "../support/install-pkg.mjs";
+import { consumerDir as consumerDirIn, loadConsumerPackage, requireConsumerPackage } from "../support/consumer.mjs";
 import { startEmulator } from "../emulator/emulator.mjs";
+
+const CACHE = "hubspot-batch-node-tests";
 
 export const TOKEN = "emulator-token";
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function withDirLock(lock, fn) {
-  const started = Date.now();
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch (e) {
-      if (e.code !== "EEXIST") throw e;
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
-      } catch {}
-      if (Date.now() - started > 180_000) throw new Error(`timed out waiting for ${lock}`);
-      await sleep(100);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-let consumer = null;
-
 /** The folder where the packed tarball is installed (node_modules/hubspot-batch). */
-export function consumerDir() {
-  consumer ??= (async () => {
-    const tgz = await packedTarball();
-    const st = statSync(tgz);
-    const key = createHash("sha256").update(`${tgz}\0${st.size}\0${st.mtimeMs}`).digest("hex").slice(0, 16);
-    const root = join(tmpdir(), "hubspot-batch-node-tests");
-    mkdirSync(root, { recursive: true });
-    const dir = join(root, `consumer-${key}`);
-    // Old consumer folders (of tarballs built more than a day ago) are removed.
-    for (const name of readdirSync(root)) {
-      const p = join(root, name);
-      try {
-        if (name.startsWith("consumer-") && !name.endsWith(".lock") && p !== dir && Date.now() - statSync(p).mtimeMs > 86_400_000) {
-          rmSync(p, { recursive: true, force: true });
-        }
-      } catch {}
-    }
-    const ready = join(dir, ".ready");
-    if (existsSync(ready)) return dir;
-    return withDirLock(`${dir}.lock`, async () => {
-      if (existsSync(ready)) return dir;
-      rmSync(dir, { recursive: true, force: true });
-      await installPackedPackage(dir);
-      // A user's ES module and a user's CommonJS module, each importing the package by name.
-      writeFileSync(join(dir, "consumer.mjs"), 'export * from "hubspot-batch";\n');
-      writeFileSync(join(dir, "consumer.cjs"), 'module.exports = require("hubspot-batch");\n');
-      writeFileSync(ready, tgz + "\n");
-      return dir;
-    });
-  })();
-  return consumer;
-}
+export const consumerDir = () => consumerDirIn(CACHE);
 
 /** The package as `import * as m from "hubspot-batch"` sees it. */
-export async function loadPackage() {
-  const dir = await consumerDir();
-  return import(pathToFileURL(join(dir, "consumer.mjs")).href);
-}
+export const loadPackage = () => loadConsumerPackage(CACHE);
 
 /** The package as `require("hubspot-batch")` sees it. */
-export async function requirePackage() {
-  const dir = await consumerDir();
-  return createRequire(join(dir, "package.json"))("hubspot-batch");
+export const requirePackage = () => requireConsumerPackage(CACHE);
+
+/** The package's exports in a test file that called usePackage(), once its `before` hook ran. */
+export let pkg;
+
+/** Registers a `before` hook on the calling test file that loads the package into `pkg`. */
+export function usePackage() {
+  before(async () => {
+    pkg = await loadPackage();
+  });
+}
+
+/** A HubSpotBatch talking to emulator `emu` with its token (in a file that called usePackage()). */
+export const client = (emu, opts = {}) => new pkg.HubSpotBatch({ accessToken: TOKEN, baseUrl: emu.url, ...opts });
+
+/** The same instance `c` still updates afterwards: deals from..from+2, really written. */
+export async function stillWorks(c, emu, from = 450) {
+  const inputs = dealInputs(range(from, from + 2));
+  const r = await c.update(inputs);
+  assert.equal(r.results.length, 3, "the same instance still updates");
+  assertWritten(emu.emulator, "deals", inputs, [0, 1, 2]);
 }
 
 /** Starts an emulator for one test (small data set) and always closes it. */

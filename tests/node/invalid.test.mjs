@@ -1,27 +1,24 @@
 // Invalid arguments reject before any request (contract 6), invalid records do not sink their
 // batch (5), and no input from JS traps the wasm module or breaks the instance (9).
-import { test, before } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  TOKEN,
   assertAccountsForAll,
   assertHubSpotError,
   assertNotTrap,
   assertWritten,
+  client,
   dealInputs,
-  loadPackage,
+  pkg,
   range,
   rejection,
   spyFetch,
+  usePackage,
   withEmu,
 } from "./helpers.mjs";
 
-let m;
-before(async () => {
-  m = await loadPackage();
-});
+usePackage();
 
-const client = (emu, opts = {}) => new m.HubSpotBatch({ accessToken: TOKEN, baseUrl: emu.url, ...opts });
 const ok = (n = 3, from = 1) => dealInputs(range(from, from + n - 1));
 
 async function stillWorks(c, emu, from = 400) {
@@ -73,7 +70,7 @@ test("invalid arguments reject with INVALID_INPUT naming the field, before any r
     const c = client(emu, { fetch, batchSize: 2 });
     for (const [what, inputs, pattern] of INVALID) {
       const err = await rejection(() => c.update(inputs));
-      assertHubSpotError(m.HubSpotError, err, "INVALID_INPUT", what);
+      assertHubSpotError(pkg.HubSpotError, err, "INVALID_INPUT", what);
       if (pattern) assert.match(err.message, pattern, `${what}: message names the input and field`);
       assert.equal(fetch.calls.length, 0, `${what}: nothing sent`);
       assert.equal(emu.emulator.getLog().length, 0, `${what}: emulator log stays empty`);
@@ -94,7 +91,7 @@ test("invalid update options reject before any request", () =>
       ["onProgress not a function", { onProgress: 5 }],
     ]) {
       const err = await rejection(() => c.update(ok(2), opts));
-      assertHubSpotError(m.HubSpotError, err, "INVALID_INPUT", what);
+      assertHubSpotError(pkg.HubSpotError, err, "INVALID_INPUT", what);
       assert.equal(fetch.calls.length, 0, `${what}: nothing sent`);
     }
     await stillWorks(c, emu);
@@ -254,7 +251,7 @@ test("no traps: garbage inputs reject with INVALID_INPUT or work; the instance k
       if (settled.error) {
         const e = settled.error;
         if (e instanceof WebAssembly.RuntimeError || /unreachable|panicked|memory access/i.test(String(e?.message))) problems.push(`${what}: wasm trap: ${e}`);
-        else if (!(e instanceof m.HubSpotError)) problems.push(`${what}: rejected with a non-HubSpotError: ${e}`);
+        else if (!(e instanceof pkg.HubSpotError)) problems.push(`${what}: rejected with a non-HubSpotError: ${e}`);
         else if (e.code !== "INVALID_INPUT") problems.push(`${what}: rejected with code ${e.code}: ${e.message}`);
       } else {
         const r = settled.value;
@@ -301,7 +298,7 @@ test("no traps: many concurrent invalid and valid calls on one instance", () =>
     out.forEach((o, k) => {
       if (k % 2) {
         assert.equal(o.status, "rejected");
-        assertHubSpotError(m.HubSpotError, o.reason, "INVALID_INPUT", `call ${k}`);
+        assertHubSpotError(pkg.HubSpotError, o.reason, "INVALID_INPUT", `call ${k}`);
       } else {
         assert.equal(o.status, "fulfilled", String(o.reason));
         assert.equal(o.value.results.length, 5);

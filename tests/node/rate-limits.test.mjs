@@ -1,33 +1,23 @@
 // Rate limits (contract 3) and DAILY stopping the run (6). Each test has its own emulator, so
 // the tests of this file run concurrently (they mostly wait).
-import { describe, it, before } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
-  TOKEN,
   assertAccountsForAll,
   assertHubSpotError,
   assertWritten,
+  client,
   dealInputs,
-  loadPackage,
+  pkg,
   range,
   rejection,
   spyFetch,
+  stillWorks,
+  usePackage,
   withEmu,
 } from "./helpers.mjs";
 
-let m;
-before(async () => {
-  m = await loadPackage();
-});
-
-const client = (emu, opts = {}) => new m.HubSpotBatch({ accessToken: TOKEN, baseUrl: emu.url, ...opts });
-
-async function stillWorks(c, emu, from = 450) {
-  const inputs = dealInputs(range(from, from + 2));
-  const r = await c.update(inputs);
-  assert.equal(r.results.length, 3, "the same instance still updates");
-  assertWritten(emu.emulator, "deals", inputs, [0, 1, 2]);
-}
+usePackage();
 
 describe("rate limits", { concurrency: true }, () => {
   it("pacing: client and emulator at 10 requests / 1 s, 30 requests -> no 429s", () =>
@@ -115,7 +105,7 @@ describe("rate limits", { concurrency: true }, () => {
       const fetch = spyFetch();
       const c = client(emu, { fetch, maxRetries: 3, concurrency: 1, batchSize: 5 });
       const err = await rejection(() => c.update(dealInputs(range(1, 15))));
-      assertHubSpotError(m.HubSpotError, err, "RATE_LIMITED", "daily");
+      assertHubSpotError(pkg.HubSpotError, err, "RATE_LIMITED", "daily");
       assert.equal(err.policyName, "DAILY");
       assert.equal(err.status, 429);
       assert.equal(err.category, "RATE_LIMITS");

@@ -1,14 +1,11 @@
 // What HubSpot (or anything in between) may answer, through the `fetch` option: odd, partial
 // and malformed answers never make an input count as updated when it was not (contract 1),
 // never trap (9), and the instance keeps working.
-import { describe, it, before } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { assertAccountsForAll, assertNotTrap, loadPackage, sleep, spyFetch } from "./helpers.mjs";
+import { assertAccountsForAll, assertNotTrap, pkg, sleep, spyFetch, usePackage } from "./helpers.mjs";
 
-let m;
-before(async () => {
-  m = await loadPackage();
-});
+usePackage();
 
 const BASE = "http://127.0.0.1:9"; // never contacted: every test injects fetch
 const now = () => new Date().toISOString();
@@ -59,7 +56,7 @@ describe("odd answers", { concurrency: true }, () => {
         ]),
       ),
     );
-    const r = await new m.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch, maxRetries: 0 }).update(inputs);
+    const r = await new pkg.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch, maxRetries: 0 }).update(inputs);
     assertAccountsForAll(r, inputs);
     assert.deepEqual(r.results.map((o) => o.id), ["1"]);
     assert.deepEqual(r.failed.map((f) => f.index), [1, 2, 3]);
@@ -69,7 +66,7 @@ describe("odd answers", { concurrency: true }, () => {
   it("results without trace ids are matched by id (HubSpot may not echo them)", async () => {
     const inputs = inputsOf([5, 6, 7]);
     const fetch = fake((sent) => json(200, complete(sent.slice(0, 2).reverse().map((x) => obj({ id: x.id, properties: x.properties })))));
-    const r = await new m.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch, maxRetries: 0 }).update(inputs);
+    const r = await new pkg.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch, maxRetries: 0 }).update(inputs);
     assertAccountsForAll(r, inputs);
     assert.deepEqual(r.results.map((o) => o.id).sort(), ["5", "6"]);
     assert.deepEqual(r.failed.map((f) => f.index), [2]);
@@ -86,7 +83,7 @@ describe("odd answers", { concurrency: true }, () => {
         }),
       ),
     );
-    const r = await new m.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch, maxRetries: 0 }).update(inputs);
+    const r = await new pkg.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch, maxRetries: 0 }).update(inputs);
     assertAccountsForAll(r, inputs);
     assert.deepEqual(r.results.map((o) => o.id).sort(), ["1", "2"]);
     assert.deepEqual(r.failed.map((f) => [f.index, f.error.category]), [[2, "OBJECT_NOT_FOUND"]]);
@@ -113,7 +110,7 @@ describe("odd answers", { concurrency: true }, () => {
       it(`${status} with a bad body (${what}): not updated, no trap`, async () => {
         const inputs = inputsOf([1, 2]);
         const fetch = fake(() => new Response(body, { status, headers: { "content-type": "application/json" } }));
-        const make = (f) => new m.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch: f, maxRetries: 0 });
+        const make = (f) => new pkg.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch: f, maxRetries: 0 });
         const out = await settle(make(fetch).update(inputs));
         assert.ok(out.value, `resolves (got ${out.error})`);
         assertAccountsForAll(out.value, inputs);
@@ -129,7 +126,7 @@ describe("odd answers", { concurrency: true }, () => {
   it("a very large valid body (5 MB) is read", async () => {
     const inputs = inputsOf([1, 2]);
     const fetch = fake((sent) => json(200, complete(sent.map((x) => obj(x, { properties: { ...x.properties, description: "x".repeat(5 << 20 >> 1) } })))));
-    const r = await new m.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch, maxRetries: 0 }).update(inputs);
+    const r = await new pkg.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch, maxRetries: 0 }).update(inputs);
     assertAccountsForAll(r, inputs);
     assert.equal(r.results.length, 2);
   });
@@ -154,7 +151,7 @@ describe("odd answers", { concurrency: true }, () => {
       const inputs = inputsOf([1, 2, 3]);
       const headers = status === 301 ? { location: "https://evil.example/steal" } : {};
       const fetch = fake(() => new Response(body, { status, headers: { "content-type": "application/json", ...headers } }));
-      const make = (f) => new m.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch: f, maxRetries: 1, timeoutMs: 500 });
+      const make = (f) => new pkg.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch: f, maxRetries: 1, timeoutMs: 500 });
       const out = await settle(make(fetch).update(inputs));
       assert.ok(out.value, `resolves (got ${out.error?.stack})`);
       assertAccountsForAll(out.value, inputs);
@@ -184,7 +181,7 @@ describe("odd answers", { concurrency: true }, () => {
         calls++;
         return impl(...args);
       };
-      const c = new m.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch: f, maxRetries: 1, timeoutMs: 300 });
+      const c = new pkg.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch: f, maxRetries: 1, timeoutMs: 300 });
       // A timer of ours keeps the event loop alive, so a run that never settles fails here
       // instead of being cancelled by the test runner.
       const out = await Promise.race([settle(c.update(inputs)), sleep(5000).then(() => "stuck")]);
@@ -193,7 +190,7 @@ describe("odd answers", { concurrency: true }, () => {
       assertAccountsForAll(out.value, inputs);
       assert.equal(out.value.results.length, 0);
       assert.ok(calls >= 1 && calls <= 2, `at most maxRetries (1) retries, got ${calls} calls`);
-      await stillWorks((fetch) => new m.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch }));
+      await stillWorks((fetch) => new pkg.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch }));
     });
   }
 
@@ -209,7 +206,7 @@ describe("odd answers", { concurrency: true }, () => {
       });
     });
     const started = Date.now();
-    const r = await new m.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch, batchSize: 2, concurrency: 1, maxRetries: 2 }).update(inputs);
+    const r = await new pkg.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch, batchSize: 2, concurrency: 1, maxRetries: 2 }).update(inputs);
     assertAccountsForAll(r, inputs);
     assert.equal(r.results.length, 6);
     assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
@@ -217,7 +214,7 @@ describe("odd answers", { concurrency: true }, () => {
 
   it("abort while a fetch that ignores the signal is in flight: rejects promptly", async () => {
     const fetch = spyFetch(() => new Promise(() => {}));
-    const c = new m.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch, timeoutMs: 2_000 }); // its timer outlives the abort (see report)
+    const c = new pkg.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch, timeoutMs: 2_000 }); // its timer outlives the abort (see report)
     const ac = new AbortController();
     const p = settle(c.update(inputsOf([1, 2]), { signal: ac.signal }));
     await sleep(100);
@@ -230,7 +227,7 @@ describe("odd answers", { concurrency: true }, () => {
 
   it("a huge Retry-After on a 429 does not hang forever: it can be aborted", { timeout: 10_000 }, async () => {
     const fetch = fake(() => json(429, { status: "error", message: "x", category: "RATE_LIMITS", policyName: "TEN_SECONDLY_ROLLING" }, { "retry-after": "99999999" }));
-    const c = new m.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch, maxRetries: 3 });
+    const c = new pkg.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch, maxRetries: 3 });
     const out = await settle(c.update(inputsOf([1]), { signal: AbortSignal.timeout(500) }));
     assert.ok(out.error, "rejects when the signal fires");
     assert.equal(out.error.code, "ABORTED");

@@ -1,32 +1,21 @@
 // Retries (contract 4): 5xx, network errors, per-attempt timeouts and unreadable 200/207
 // bodies are retried with backoff, at most maxRetries times per request, and then fail with
 // the right category. Each test has its own emulator; the tests run concurrently.
-import { describe, it, before } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
-  TOKEN,
   assertAccountsForAll,
   assertWritten,
+  client,
   dealInputs,
-  loadPackage,
   range,
   spyFetch,
+  stillWorks,
+  usePackage,
   withEmu,
 } from "./helpers.mjs";
 
-let m;
-before(async () => {
-  m = await loadPackage();
-});
-
-const client = (emu, opts = {}) => new m.HubSpotBatch({ accessToken: TOKEN, baseUrl: emu.url, ...opts });
-
-async function stillWorks(c, emu, from = 450) {
-  const inputs = dealInputs(range(from, from + 2));
-  const r = await c.update(inputs);
-  assert.equal(r.results.length, 3, "the same instance still updates");
-  assertWritten(emu.emulator, "deals", inputs, [0, 1, 2]);
-}
+usePackage();
 
 // fault -> what a failed input says when retries ran out
 const FAULTS = {

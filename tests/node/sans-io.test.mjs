@@ -1,13 +1,10 @@
 // The functions without I/O (formatPropertyValue, buildBatchUpdateRequests,
 // parseBatchResponse), HubSpotError, and client option validation (INVALID_CONFIG).
-import { test, before } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { assertHubSpotError, assertNotTrap, dump, loadPackage, range } from "./helpers.mjs";
+import { assertHubSpotError, assertNotTrap, dump, pkg, range, usePackage } from "./helpers.mjs";
 
-let m;
-before(async () => {
-  m = await loadPackage();
-});
+usePackage();
 
 const throwsCode = (fn, code, what) => {
   let err;
@@ -17,7 +14,7 @@ const throwsCode = (fn, code, what) => {
     err = e;
   }
   assert.ok(err !== undefined, `${what}: expected a throw`);
-  return assertHubSpotError(m.HubSpotError, err, code, what);
+  return assertHubSpotError(pkg.HubSpotError, err, code, what);
 };
 
 const lower = (headers) => Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
@@ -26,25 +23,25 @@ const lower = (headers) => Object.fromEntries(Object.entries(headers).map(([k, v
 
 test("exports: HubSpotBatch, HubSpotError, buildBatchUpdateRequests, parseBatchResponse, formatPropertyValue", () => {
   for (const n of ["HubSpotBatch", "HubSpotError", "buildBatchUpdateRequests", "parseBatchResponse", "formatPropertyValue"]) {
-    assert.equal(typeof m[n], "function", n);
+    assert.equal(typeof pkg[n], "function", n);
   }
 });
 
 test("HubSpotError is an Error subclass with name and code", () => {
-  const err = throwsCode(() => m.formatPropertyValue(NaN), "INVALID_INPUT", "formatPropertyValue(NaN)");
+  const err = throwsCode(() => pkg.formatPropertyValue(NaN), "INVALID_INPUT", "formatPropertyValue(NaN)");
   assert.ok(err instanceof Error);
-  assert.ok(err instanceof m.HubSpotError);
+  assert.ok(err instanceof pkg.HubSpotError);
   assert.equal(err.name, "HubSpotError");
   assert.equal(Object.prototype.toString.call(err), "[object Error]");
   assert.match(String(err), /^HubSpotError: /);
   assert.equal(typeof err.stack, "string");
-  assert.ok(m.HubSpotError.prototype instanceof Error, "HubSpotError.prototype inherits Error.prototype");
+  assert.ok(pkg.HubSpotError.prototype instanceof Error, "HubSpotError.prototype inherits Error.prototype");
 });
 
 // --------------------------------------------------------------------------- formatPropertyValue
 
 test("formatPropertyValue: numbers in plain decimal", () => {
-  const f = m.formatPropertyValue;
+  const f = pkg.formatPropertyValue;
   const cases = [
     [0, "0"],
     [-0, "0"],
@@ -72,7 +69,7 @@ test("formatPropertyValue: numbers in plain decimal", () => {
 });
 
 test("formatPropertyValue: booleans, Date, arrays, null, strings", () => {
-  const f = m.formatPropertyValue;
+  const f = pkg.formatPropertyValue;
   assert.equal(f(true), "true");
   assert.equal(f(false), "false");
   assert.equal(f(null), "");
@@ -93,13 +90,13 @@ test("formatPropertyValue: booleans, Date, arrays, null, strings", () => {
   try {
     lone = f("a\uD800b");
   } catch (e) {
-    assertHubSpotError(m.HubSpotError, e, "INVALID_INPUT", "lone surrogate");
+    assertHubSpotError(pkg.HubSpotError, e, "INVALID_INPUT", "lone surrogate");
   }
   if (lone !== undefined) assert.equal(lone, "a\uD800b");
 });
 
 test("formatPropertyValue: refuses what HubSpot cannot store (INVALID_INPUT)", () => {
-  const f = m.formatPropertyValue;
+  const f = pkg.formatPropertyValue;
   for (const [v, label] of [
     [NaN, "NaN"],
     [Infinity, "Infinity"],
@@ -129,7 +126,7 @@ test("buildBatchUpdateRequests: url, method, headers, exact body, chunking", () 
     { id: "2", properties: { closedate: new Date(1714557600000), tags: ["hot", "smb"], description: null } },
     { id: "3", properties: { flag: true, big: 1e21 }, objectWriteTraceId: "trace-3" },
   ];
-  const reqs = m.buildBatchUpdateRequests(inputs, {
+  const reqs = pkg.buildBatchUpdateRequests(inputs, {
     accessToken: "pat-na1-abc",
     baseUrl: "https://api.hubapi.com",
     objectType: "0-3",
@@ -172,7 +169,7 @@ test("buildBatchUpdateRequests: url, method, headers, exact body, chunking", () 
 
 test("buildBatchUpdateRequests: defaults (HubSpot, deals, 100 per request) and 250 inputs -> 100,100,50", () => {
   const inputs = range(1, 250).map((id) => ({ id: String(id), properties: { dealname: `D${id}` } }));
-  const reqs = m.buildBatchUpdateRequests(inputs);
+  const reqs = pkg.buildBatchUpdateRequests(inputs);
   assert.equal(reqs.length, 3);
   assert.deepEqual(reqs.map((r) => r.inputIndexes.length), [100, 100, 50]);
   assert.deepEqual(reqs.flatMap((r) => r.inputIndexes), range(0, 249), "in input order");
@@ -182,11 +179,11 @@ test("buildBatchUpdateRequests: defaults (HubSpot, deals, 100 per request) and 2
     assert.deepEqual(body.inputs.map((i) => i.id), r.inputIndexes.map((i) => inputs[i].id));
     assert.ok(!("authorization" in lower(r.headers)), "no token, no Authorization header (a proxy adds it)");
   });
-  assert.deepEqual(m.buildBatchUpdateRequests([]), [], "no inputs, no requests");
+  assert.deepEqual(pkg.buildBatchUpdateRequests([]), [], "no inputs, no requests");
 });
 
 test("buildBatchUpdateRequests: idProperty, objectType, trailing slash, escaping", () => {
-  const reqs = m.buildBatchUpdateRequests(
+  const reqs = pkg.buildBatchUpdateRequests(
     [
       { id: "ext-1", properties: { dealname: 'He said "hi"\\\n' } },
       { id: "7", idProperty: "hs_object_id", properties: { dealname: "\u2028🎉" } },
@@ -202,7 +199,7 @@ test("buildBatchUpdateRequests: idProperty, objectType, trailing slash, escaping
 });
 
 test("buildBatchUpdateRequests: validates like update() (INVALID_INPUT naming the field)", () => {
-  const b = m.buildBatchUpdateRequests;
+  const b = pkg.buildBatchUpdateRequests;
   let e = throwsCode(() => b([{ id: "1", properties: {} }, { id: "2", properties: {} }, { id: "3", properties: {} }, { id: "4", properties: { amount: {} } }]), "INVALID_INPUT", "object value");
   assert.match(e.message, /inputs\[3\]\.properties\.amount/);
   e = throwsCode(() => b([{ id: "1", properties: {} }, { id: "1", properties: {} }]), "INVALID_INPUT", "duplicate ids");
@@ -216,7 +213,7 @@ test("buildBatchUpdateRequests: validates like update() (INVALID_INPUT naming th
     } catch (x) {
       err = x;
     }
-    assert.ok(err instanceof m.HubSpotError, `options ${JSON.stringify(opts)} refused`);
+    assert.ok(err instanceof pkg.HubSpotError, `options ${JSON.stringify(opts)} refused`);
     assert.ok(["INVALID_INPUT", "INVALID_CONFIG"].includes(err.code), `code for ${JSON.stringify(opts)}: ${err.code}`);
   }
 });
@@ -240,7 +237,7 @@ const OK_200 = JSON.stringify({
 });
 
 test("parseBatchResponse: 200 and 207 bodies are returned parsed", () => {
-  const ok = m.parseBatchResponse(200, OK_200);
+  const ok = pkg.parseBatchResponse(200, OK_200);
   assert.equal(ok.status, "COMPLETE");
   assert.equal(ok.results.length, 1);
   assert.equal(ok.results[0].id, "12");
@@ -251,7 +248,7 @@ test("parseBatchResponse: 200 and 207 bodies are returned parsed", () => {
   assert.equal(ok.startedAt, "2024-05-01T00:00:00.000Z");
   assert.equal(ok.completedAt, "2024-05-01T00:00:01.000Z");
 
-  const multi = m.parseBatchResponse(
+  const multi = pkg.parseBatchResponse(
     207,
     JSON.stringify({
       status: "COMPLETE",
@@ -279,7 +276,7 @@ test("parseBatchResponse: 200 and 207 bodies are returned parsed", () => {
 test("parseBatchResponse: a bad 200/207 body throws MALFORMED_RESPONSE", () => {
   for (const body of ["", "<html><body>maintenance</body></html>", "{", OK_200.slice(0, OK_200.length >> 1), "null", "[]", '{"results":5}', "[".repeat(100_000), '{"a":'.repeat(50_000)]) {
     for (const status of [200, 207]) {
-      const e = throwsCode(() => m.parseBatchResponse(status, body), "MALFORMED_RESPONSE", `${status} ${JSON.stringify(body.slice(0, 30))}`);
+      const e = throwsCode(() => pkg.parseBatchResponse(status, body), "MALFORMED_RESPONSE", `${status} ${JSON.stringify(body.slice(0, 30))}`);
       assert.equal(e.status, status);
     }
   }
@@ -287,7 +284,7 @@ test("parseBatchResponse: a bad 200/207 body throws MALFORMED_RESPONSE", () => {
 
 test("parseBatchResponse: error bodies throw HTTP_ERROR / RATE_LIMITED with HubSpot's fields", () => {
   const e500 = throwsCode(
-    () => m.parseBatchResponse(500, JSON.stringify({ status: "error", message: "internal error", correlationId: "c-500", category: "INTERNAL_ERROR" })),
+    () => pkg.parseBatchResponse(500, JSON.stringify({ status: "error", message: "internal error", correlationId: "c-500", category: "INTERNAL_ERROR" })),
     "HTTP_ERROR",
     "500",
   );
@@ -298,7 +295,7 @@ test("parseBatchResponse: error bodies throw HTTP_ERROR / RATE_LIMITED with HubS
 
   const e429 = throwsCode(
     () =>
-      m.parseBatchResponse(
+      pkg.parseBatchResponse(
         429,
         JSON.stringify({
           status: "error",
@@ -319,7 +316,7 @@ test("parseBatchResponse: error bodies throw HTTP_ERROR / RATE_LIMITED with HubS
   assert.equal(e429.correlationId, "c-429");
 
   const daily = throwsCode(
-    () => m.parseBatchResponse(429, JSON.stringify({ status: "error", message: "You have reached your daily limit.", errorType: "RATE_LIMIT", correlationId: "c", policyName: "DAILY", category: "RATE_LIMITS" })),
+    () => pkg.parseBatchResponse(429, JSON.stringify({ status: "error", message: "You have reached your daily limit.", errorType: "RATE_LIMIT", correlationId: "c", policyName: "DAILY", category: "RATE_LIMITS" })),
     "RATE_LIMITED",
     "daily",
   );
@@ -330,7 +327,7 @@ test("parseBatchResponse: error bodies throw HTTP_ERROR / RATE_LIMITED with HubS
     { isValid: false, message: "1e3 was not a valid number.", error: "INVALID_DECIMAL", name: "amount", localizedErrorMessage: "y", portalId: 1 },
   ];
   const e400 = throwsCode(
-    () => m.parseBatchResponse(400, JSON.stringify({ status: "error", message: `Property values were not valid: ${JSON.stringify(details)}`, correlationId: "c-400", category: "VALIDATION_ERROR", subCategory: "sub" })),
+    () => pkg.parseBatchResponse(400, JSON.stringify({ status: "error", message: `Property values were not valid: ${JSON.stringify(details)}`, correlationId: "c-400", category: "VALIDATION_ERROR", subCategory: "sub" })),
     "HTTP_ERROR",
     "400",
   );
@@ -345,7 +342,7 @@ test("parseBatchResponse: error bodies throw HTTP_ERROR / RATE_LIMITED with HubS
 
   const e403 = throwsCode(
     () =>
-      m.parseBatchResponse(
+      pkg.parseBatchResponse(
         403,
         JSON.stringify({
           status: "error",
@@ -364,9 +361,9 @@ test("parseBatchResponse: error bodies throw HTTP_ERROR / RATE_LIMITED with HubS
   assert.deepEqual(e403.errors[0].context.requiredGranularScopes, ["crm.objects.deals.write"]);
   assert.deepEqual(e403.context, { scopes: ["a", "b"] });
 
-  const e502 = throwsCode(() => m.parseBatchResponse(502, "<html><body><h1>502 Bad Gateway</h1></body></html>"), "HTTP_ERROR", "502 html");
+  const e502 = throwsCode(() => pkg.parseBatchResponse(502, "<html><body><h1>502 Bad Gateway</h1></body></html>"), "HTTP_ERROR", "502 html");
   assert.equal(e502.status, 502);
-  const e429html = throwsCode(() => m.parseBatchResponse(429, "Too Many Requests"), "RATE_LIMITED", "429 text");
+  const e429html = throwsCode(() => pkg.parseBatchResponse(429, "Too Many Requests"), "RATE_LIMITED", "429 text");
   assert.equal(e429html.status, 429);
 });
 
@@ -388,23 +385,23 @@ test("parseBatchResponse: garbage arguments throw, never trap; the module keeps 
     const what = `parseBatchResponse(${String(s)}, ${typeof b === "string" ? "<valid 200 body>" : String(b)})`;
     let err;
     try {
-      const v = m.parseBatchResponse(s, b);
+      const v = pkg.parseBatchResponse(s, b);
       problems.push(`${what} returned ${JSON.stringify(v)?.slice(0, 60)} instead of throwing`);
       continue;
     } catch (e) {
       err = e;
     }
     if (err instanceof WebAssembly.RuntimeError) problems.push(`${what}: wasm trap: ${err.message}`);
-    else if (!(err instanceof m.HubSpotError || err instanceof TypeError)) problems.push(`${what}: threw ${err}`);
+    else if (!(err instanceof pkg.HubSpotError || err instanceof TypeError)) problems.push(`${what}: threw ${err}`);
   }
   assert.deepEqual(problems, []);
-  assert.equal(m.parseBatchResponse(200, OK_200).results.length, 1, "still works");
+  assert.equal(pkg.parseBatchResponse(200, OK_200).results.length, 1, "still works");
 });
 
 // --------------------------------------------------------------------------- client options
 
 test("new HubSpotBatch: INVALID_CONFIG for bad options, thrown synchronously", () => {
-  const B = m.HubSpotBatch;
+  const B = pkg.HubSpotBatch;
   const T = { accessToken: "emulator-token" };
   const bad = [
     [{}, "no accessToken with the default baseUrl"],
@@ -442,7 +439,7 @@ test("new HubSpotBatch: INVALID_CONFIG for bad options, thrown synchronously", (
       err = e;
     }
     assert.ok(err !== undefined, `${what}: expected a throw`);
-    assertHubSpotError(m.HubSpotError, err, "INVALID_CONFIG", what);
+    assertHubSpotError(pkg.HubSpotError, err, "INVALID_CONFIG", what);
   }
   for (const what of [undefined, null, "token", 42]) {
     let err;
@@ -452,12 +449,12 @@ test("new HubSpotBatch: INVALID_CONFIG for bad options, thrown synchronously", (
       err = e;
     }
     assert.ok(err !== undefined, `new HubSpotBatch(${String(what)}) throws`);
-    assertHubSpotError(m.HubSpotError, err, "INVALID_CONFIG", `new HubSpotBatch(${String(what)})`);
+    assertHubSpotError(pkg.HubSpotError, err, "INVALID_CONFIG", `new HubSpotBatch(${String(what)})`);
   }
 });
 
 test("new HubSpotBatch: accepted options", () => {
-  const B = m.HubSpotBatch;
+  const B = pkg.HubSpotBatch;
   const T = { accessToken: "emulator-token" };
   for (const opts of [
     T,
@@ -484,29 +481,29 @@ test("secrets: a refused accessToken is never echoed", () => {
   for (const token of ["pat-na1-SECRET with space", "pat-na1-SECRET\nnewline", "pat-na1-SECRET\u00e9"]) {
     let err;
     try {
-      new m.HubSpotBatch({ accessToken: token });
+      new pkg.HubSpotBatch({ accessToken: token });
     } catch (e) {
       err = e;
     }
-    assertHubSpotError(m.HubSpotError, err, "INVALID_CONFIG", JSON.stringify(token));
+    assertHubSpotError(pkg.HubSpotError, err, "INVALID_CONFIG", JSON.stringify(token));
     assert.ok(!dump(err).includes("SECRET"), `token echoed: ${dump(err)}`);
   }
   // A valid token with a bad other option: the token is not echoed either.
   let err;
   try {
-    new m.HubSpotBatch({ accessToken: "pat-na1-SECRET-42", baseUrl: "http://example.com" });
+    new pkg.HubSpotBatch({ accessToken: "pat-na1-SECRET-42", baseUrl: "http://example.com" });
   } catch (e) {
     err = e;
   }
-  assertHubSpotError(m.HubSpotError, err, "INVALID_CONFIG", "http baseUrl");
+  assertHubSpotError(pkg.HubSpotError, err, "INVALID_CONFIG", "http baseUrl");
   assert.ok(!dump(err).includes("SECRET"));
   // Nor does it leak from buildBatchUpdateRequests' errors.
   err = undefined;
   try {
-    m.buildBatchUpdateRequests([{ id: "1", properties: { a: NaN } }], { accessToken: "pat-na1-SECRET-42" });
+    pkg.buildBatchUpdateRequests([{ id: "1", properties: { a: NaN } }], { accessToken: "pat-na1-SECRET-42" });
   } catch (e) {
     err = e;
   }
-  assertHubSpotError(m.HubSpotError, err, "INVALID_INPUT", "NaN");
+  assertHubSpotError(pkg.HubSpotError, err, "INVALID_INPUT", "NaN");
   assert.ok(!dump(err).includes("SECRET"));
 });

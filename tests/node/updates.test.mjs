@@ -1,24 +1,22 @@
 // Successful runs over real HTTP against the emulator: nothing lost (contract 1), chunking (2),
 // property values as sent (7), onProgress, stats, objectType, idProperty, the fetch option.
-import { test, before } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   TOKEN,
   assertAccountsForAll,
   assertWritten,
+  client,
   dealInputs,
-  loadPackage,
+  pkg,
   range,
   spyFetch,
+  usePackage,
   withEmu,
 } from "./helpers.mjs";
 
-let m;
-before(async () => {
-  m = await loadPackage();
-});
+usePackage();
 
-const client = (emu, opts = {}) => new m.HubSpotBatch({ accessToken: TOKEN, baseUrl: emu.url, ...opts });
 const isIso = (s) => typeof s === "string" && !Number.isNaN(Date.parse(s));
 
 function assertResultShape(r) {
@@ -200,7 +198,7 @@ test("property values: the emulator receives exactly the formatted strings", () 
     ];
     for (let i = 0; i < inputs.length; i++) {
       for (const [k, v] of Object.entries(inputs[i].properties)) {
-        assert.equal(m.formatPropertyValue(v), expected[i][k], `formatPropertyValue of inputs[${i}].${k}`);
+        assert.equal(pkg.formatPropertyValue(v), expected[i][k], `formatPropertyValue of inputs[${i}].${k}`);
       }
     }
     const fetch = spyFetch();

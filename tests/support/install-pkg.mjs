@@ -40,10 +40,12 @@ function existingTarball() {
   return f ? join(PACK_DEST, f) : null;
 }
 
-// Cross-process lock (node --test runs files in parallel processes): mkdir is atomic.
-async function withLock(fn) {
-  const lock = join(PACK_DEST, ".pack.lock");
-  mkdirSync(PACK_DEST, { recursive: true });
+/**
+ * Runs `fn` holding the cross-process lock `lock` (a folder: mkdir is atomic), for the test
+ * files that node --test runs in parallel processes. A lock older than 2 minutes belongs to a
+ * process that died and is taken over; waiting gives up after 3 minutes.
+ */
+export async function withDirLock(lock, fn, pollMs = 100) {
   const started = Date.now();
   for (;;) {
     try {
@@ -51,12 +53,11 @@ async function withLock(fn) {
       break;
     } catch (e) {
       if (e.code !== "EEXIST") throw e;
-      // A lock older than 2 minutes belongs to a process that died.
       try {
         if (Date.now() - statSync(lock).mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
       } catch {}
       if (Date.now() - started > 180_000) throw new Error(`timed out waiting for ${lock}`);
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, pollMs));
     }
   }
   try {
@@ -77,7 +78,8 @@ export async function packedTarball() {
     if (!existsSync(join(PKG_DIR, "package.json"))) {
       throw new Error(`${PKG_DIR} has no package.json: build it first with scripts/build-pkg`);
     }
-    return withLock(async () => {
+    mkdirSync(PACK_DEST, { recursive: true });
+    return withDirLock(join(PACK_DEST, ".pack.lock"), async () => {
       const current = existingTarball();
       if (current && statSync(current).mtimeMs >= newestMtime(PKG_DIR)) return current;
       const { stdout } = await execFile(join(REPO_DIR, "scripts", "pack"), [], {
@@ -85,7 +87,7 @@ export async function packedTarball() {
         maxBuffer: 16 * 1024 * 1024,
       });
       return stdout.trim().split("\n").pop();
-    });
+    }, 200);
   })();
   try {
     return await packing;
