@@ -54,11 +54,6 @@ impl Ledger {
         self.updated
     }
 
-    /// Whether input `i` is still pending.
-    pub fn is_pending(&self, i: usize) -> bool {
-        matches!(self.slots.get(i), Some(Slot::Pending))
-    }
-
     /// Marks input `i` failed, if it is still pending.
     pub fn fail(&mut self, i: usize, reason: FailureReason) -> bool {
         match self.slots.get_mut(i) {

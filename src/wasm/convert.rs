@@ -112,21 +112,15 @@ fn is_plain_object(v: &JsValue) -> bool {
     match Reflect::get_prototype_of(v) {
         Ok(proto) => {
             let proto: &JsValue = proto.as_ref();
-            proto.is_null() || *proto == Object::prototype_of_object()
+            proto.is_null() || OBJECT_PROTOTYPE.with(|op| proto == op)
         }
         Err(_) => false,
     }
 }
 
 thread_local! {
+    /// `Object.prototype`, looked up once.
     static OBJECT_PROTOTYPE: JsValue = Object::get_prototype_of(&Object::new()).into();
-}
-
-impl ObjectProto for Object {}
-trait ObjectProto {
-    fn prototype_of_object() -> JsValue {
-        OBJECT_PROTOTYPE.with(JsValue::clone)
-    }
 }
 
 /// Own enumerable entries of an object, or `None` if reading them threw.

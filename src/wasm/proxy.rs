@@ -56,7 +56,7 @@ async fn handle(config: &ProxyConfig, fetch: Option<Function>, request: JsValue)
         Err(r) => return refuse(r),
     };
     if route == Route::Preflight {
-        return respond_empty(204, &cors(true));
+        return respond(204, "", &cors(true));
     }
     let declared = request
         .headers()
@@ -71,11 +71,11 @@ async fn handle(config: &ProxyConfig, fetch: Option<Function>, request: JsValue)
         Ok(p) => JsFuture::from(p).await.unwrap_or_default(),
         Err(_) => JsValue::from_str(""),
     };
-    let len = text.as_string().map(|s| s.len()).unwrap_or(0);
-    if let Err(r) = config.check_size(len) {
+    // Content-Length may be absent (a streamed body): check the size of what arrived too.
+    let text = text.as_string().unwrap_or_default();
+    if let Err(r) = config.check_size(text.len()) {
         return refuse(r);
     }
-    let text = text.as_string().unwrap_or_default();
     match route {
         Route::Forward(object_type) => {
             forward(config, fetch, &object_type, &text, &cors(false)).await
@@ -296,8 +296,4 @@ fn respond(status: u16, body: &str, headers: &[(String, String)]) -> JsValue {
             .map(|r| web_sys::Response::from(r).into())
             .unwrap_or(JsValue::UNDEFINED),
     }
-}
-
-fn respond_empty(status: u16, headers: &[(String, String)]) -> JsValue {
-    respond(status, "", headers)
 }
