@@ -602,6 +602,52 @@ fn other_client_errors_are_not_retried() {
 }
 
 #[test]
+fn a_conflict_rejecting_the_whole_batch_is_split_too() {
+    let mut engine = Engine::new(config(), inputs(4), 0.0, 1);
+    let Action::Send(out) = engine.poll(0.0) else {
+        panic!()
+    };
+    let Outcome::Http { status, meta, body } = error_outcome(409, "CONFLICT", "unique value taken")
+    else {
+        panic!()
+    };
+    engine.on_answer(out.id, Outcome::Http { status, meta, body }, 1.0);
+    assert_eq!(engine.progress().done, 0, "split, not failed");
+    let Action::Send(a) = engine.poll(1.0) else {
+        panic!()
+    };
+    let Action::Send(b) = engine.poll(1.0) else {
+        panic!()
+    };
+    assert_eq!(
+        (a.request.input_indexes, b.request.input_indexes),
+        (vec![0, 1], vec![2, 3])
+    );
+}
+
+#[test]
+fn a_429_holds_every_request_not_just_its_own() {
+    let mut engine = Engine::new(
+        ClientConfig {
+            batch_size: 1,
+            ..config()
+        },
+        inputs(3),
+        0.0,
+        1,
+    );
+    let Action::Send(first) = engine.poll(0.0) else {
+        panic!()
+    };
+    engine.on_answer(first.id, rate_limited("SECONDLY", None), 10.0);
+    // Inputs 1 and 2 were never rate limited themselves, yet wait out the window.
+    let Action::WaitUntil(t) = engine.poll(10.0) else {
+        panic!()
+    };
+    assert!(t >= 10.0 + SECONDLY_MS, "resumes at {t}");
+}
+
+#[test]
 fn a_cut_off_client_error_is_asked_again() {
     let mut engine = Engine::new(config(), inputs(3), 0.0, 1);
     let Action::Send(out) = engine.poll(0.0) else {
