@@ -14,6 +14,9 @@ pub enum Value {
     Str(String),
     /// A number (JS numbers are `f64`).
     Number(f64),
+    /// A finite number given as the JS engine prints it (`String(n)`: `1.5`, `1e+21`). The npm
+    /// build hands numbers over this way, so they are neither parsed nor printed a second time.
+    Decimal(String),
     /// A boolean.
     Bool(bool),
     /// A `Date`, as epoch milliseconds (NaN for an invalid date).
@@ -58,6 +61,11 @@ pub fn format_number(n: f64) -> String {
     if n == 0.0 {
         // Both zeros: JS prints -0 as "0" too.
         return "0".to_owned();
+    }
+    // Whole numbers within 2^53 (ids, counts, Date milliseconds) print as integers: no float
+    // formatting, and in the npm build no call out to JS.
+    if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 {
+        return (n as i64).to_string();
     }
     plain_decimal(&shortest_digits(n))
 }
@@ -212,6 +220,7 @@ pub fn format_value(value: &Value) -> Result<String, String> {
         Value::Str(s) => Ok(s.clone()),
         Value::Number(n) if n.is_finite() => Ok(format_number(*n)),
         Value::Number(n) => Err(format!("expected a finite number, got {}", js_number(*n))),
+        Value::Decimal(text) => Ok(plain_decimal(text)),
         Value::Bool(b) => Ok(if *b { "true" } else { "false" }.to_owned()),
         Value::Date(ms) if ms.is_finite() => Ok(format_number(ms.trunc())),
         Value::Date(_) => Err("expected a valid Date, got an Invalid Date".to_owned()),
@@ -251,7 +260,7 @@ fn js_number(n: f64) -> &'static str {
 pub(crate) fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Str(_) => "string",
-        Value::Number(_) => "number",
+        Value::Number(_) | Value::Decimal(_) => "number",
         Value::Bool(_) => "boolean",
         Value::Date(_) => "Date",
         Value::List(_) => "array",
@@ -439,9 +448,9 @@ fn check_unique(inputs: &[SimplePublicObjectBatchInput]) -> Result<(), HubSpotEr
 ///
 /// One pass over a small open-addressing table of input positions. (A sort would find the
 /// same pairs, but the standard sorts add ~13 KB to the wasm, and std's `HashMap` ~4 KB.)
-fn first_duplicate<'a>(
-    inputs: &'a [SimplePublicObjectBatchInput],
-    key: fn(&'a SimplePublicObjectBatchInput) -> Option<(&'a str, &'a str)>,
+pub(crate) fn first_duplicate<'a, T>(
+    inputs: &'a [T],
+    key: impl Fn(&'a T) -> Option<(&'a str, &'a str)>,
 ) -> Option<(usize, usize)> {
     const EMPTY: usize = usize::MAX;
     let size = (inputs.len() * 2).next_power_of_two().max(8);
@@ -467,7 +476,7 @@ fn first_duplicate<'a>(
                 }
                 Some(slot) => {
                     let a = *slot;
-                    if inputs.get(a).and_then(key) == Some(k) {
+                    if inputs.get(a).and_then(&key) == Some(k) {
                         return Some((a, b));
                     }
                 }

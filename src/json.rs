@@ -171,28 +171,59 @@ pub fn parse_prefix(text: &str) -> Result<(JsonValue, usize), JsonSyntaxError> {
     Ok((value, r.pos))
 }
 
-struct Reader<'a> {
+/// A position in JSON text, with the primitives the readers here and in `encoded` share.
+pub(crate) struct Reader<'a> {
     t: &'a str,
     s: &'a [u8],
     pos: usize,
 }
 
-impl Reader<'_> {
-    fn err(&self) -> JsonSyntaxError {
+impl<'a> Reader<'a> {
+    /// A reader at the start of `text`.
+    pub(crate) fn new(text: &'a str) -> Self {
+        Reader {
+            t: text,
+            s: text.as_bytes(),
+            pos: 0,
+        }
+    }
+
+    /// Whether only white space is left.
+    pub(crate) fn at_end(&mut self) -> bool {
+        self.ws();
+        self.pos == self.s.len()
+    }
+
+    pub(crate) fn err(&self) -> JsonSyntaxError {
         JsonSyntaxError { offset: self.pos }
     }
 
-    fn peek(&self) -> Option<u8> {
+    #[inline(always)]
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.s.get(self.pos).copied()
     }
 
-    fn ws(&mut self) {
+    /// Skips white space and returns the next byte, without taking it.
+    #[inline(always)]
+    pub(crate) fn next_byte(&mut self) -> Option<u8> {
+        self.ws();
+        self.peek()
+    }
+
+    /// Takes one byte known to be there (after `next_byte`).
+    #[inline(always)]
+    pub(crate) fn bump(&mut self) {
+        self.pos += 1;
+    }
+
+    #[inline]
+    pub(crate) fn ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
             self.pos += 1;
         }
     }
 
-    fn eat(&mut self, lit: &[u8]) -> Result<(), JsonSyntaxError> {
+    pub(crate) fn eat(&mut self, lit: &[u8]) -> Result<(), JsonSyntaxError> {
         if self.s.get(self.pos..self.pos + lit.len()) == Some(lit) {
             self.pos += lit.len();
             Ok(())
@@ -201,7 +232,7 @@ impl Reader<'_> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<JsonValue, JsonSyntaxError> {
+    pub(crate) fn value(&mut self, depth: usize) -> Result<JsonValue, JsonSyntaxError> {
         if depth > MAX_DEPTH {
             return Err(self.err());
         }
@@ -323,9 +354,24 @@ impl Reader<'_> {
         Ok(n)
     }
 
-    fn string(&mut self) -> Result<String, JsonSyntaxError> {
+    pub(crate) fn string(&mut self) -> Result<String, JsonSyntaxError> {
         self.eat(b"\"")?;
-        let mut out = String::new();
+        // Most strings have no escape: copy them with one exact allocation. (Growing a
+        // `String::new()` goes through the allocator's slow path, which dominated reading.)
+        let rest = self.s.get(self.pos..).unwrap_or_default();
+        let run = rest
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+            .unwrap_or(rest.len());
+        if rest.get(run) == Some(&b'"') {
+            let out = self
+                .t
+                .get(self.pos..self.pos + run)
+                .ok_or_else(|| self.err())?;
+            self.pos += run + 1;
+            return Ok(out.to_owned());
+        }
+        let mut out = String::with_capacity(run + 16);
         loop {
             let run_start = self.pos;
             let rest = self.s.get(self.pos..).unwrap_or_default();

@@ -47,10 +47,12 @@
 #![allow(clippy::result_large_err)]
 
 pub mod config;
+pub mod encoded;
 pub mod engine;
 pub mod error;
 pub mod input;
 pub mod json;
+pub mod json_inputs;
 pub mod model;
 pub mod proxy;
 pub mod read;

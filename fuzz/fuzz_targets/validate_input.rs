@@ -163,6 +163,7 @@ fn check_format(v: &Value) {
         (Value::Date(ms), Ok(s)) => check_number(ms.trunc(), &s),
         (Value::Date(ms), Err(_)) => assert!(!ms.is_finite()),
         (Value::Str(x), r) => assert_eq!(r.as_deref(), Ok(x.as_str())),
+        (Value::Decimal(t), r) => assert_eq!(r, Ok(input::plain_decimal(t))),
         (Value::Bool(b), r) => assert_eq!(r, Ok(b.to_string())),
         (Value::Null, r) => assert_eq!(r.as_deref(), Ok("")),
         (Value::List(items), Ok(s)) => {

@@ -1,126 +1,48 @@
 //! JS values in, JS values out.
 //!
 //! Reading never trusts the caller: getters and Proxy traps may throw, arrays may be cyclic,
-//! prototypes may be odd. Every read goes through a catching binding and ends in a
-//! [`Value`] the core can judge, so bad input becomes `INVALID_INPUT`, never a trap.
+//! prototypes may be odd. encode.js walks the values in JS, catching all of that, and hands
+//! over one JSON text; this module turns it into the [`Value`]s the core judges, so bad input
+//! becomes `INVALID_INPUT`, never a trap.
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Function, Reflect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::encoded::{self, OptionsError};
 use crate::error::HubSpotError;
 use crate::input::{RawInput, Value};
+
+// The walk over JS values is in JS (encode.js says why, and how values are encoded): one call
+// and one string per argument instead of a boundary crossing per field. The strings come back
+// as JsValues and cross in one `TextEncoder` call (`large_string`), not through the generated
+// glue's character loop.
+#[wasm_bindgen(module = "/src/wasm/encode.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = encodeValue, catch)]
+    fn encode_value(v: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = encodeOptions, catch)]
+    fn encode_options(v: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = encodeInputs, catch)]
+    fn encode_inputs(v: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = quickInputs, catch)]
+    fn quick_inputs_js(v: &JsValue) -> Result<JsValue, JsValue>;
+}
 
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = Object, js_name = entries, catch)]
     fn object_entries(o: &JsValue) -> Result<Array, JsValue>;
-    // Throws for a revoked Proxy, hence `catch`.
-    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
-    fn is_array_checked(v: &JsValue) -> Result<bool, JsValue>;
-    /// Anything with a `getTime` method; `Date.prototype.getTime` throws for an object that
-    /// only inherits from Date, and a subclass may override it.
-    type DateLike;
-    #[wasm_bindgen(method, js_name = getTime, catch)]
-    fn get_time(this: &DateLike) -> Result<JsValue, JsValue>;
 }
 
-/// `Array.isArray`, with a revoked Proxy counting as not an array.
-fn is_array(v: &JsValue) -> bool {
-    is_array_checked(v).unwrap_or(false)
+fn text(encoded: Result<JsValue, JsValue>) -> Option<String> {
+    super::transport::large_string(&encoded.ok()?)
 }
 
-/// A whole-number `length` property, or `None` when it is missing, odd or throws.
-fn length_of(v: &JsValue) -> Option<u32> {
-    let n = Reflect::get(v, &"length".into()).ok()?.as_f64()?;
-    (n.fract() == 0.0 && (0.0..=10_000_000.0).contains(&n)).then_some(n as u32)
-}
-
-/// A value read one level deep: arrays become lists of shallow values, so a cyclic array
-/// cannot recurse.
+/// A property value, arrays read one level deep.
 pub fn value(v: &JsValue) -> Value {
-    to_value(v, true)
-}
-
-fn to_value(v: &JsValue, descend: bool) -> Value {
-    if let Some(js) = v.dyn_ref::<js_sys::JsString>() {
-        // A lone surrogate cannot be sent as UTF-8; converting would silently change it (to
-        // U+FFFD). The exact check walks the string across the boundary, so it runs only when
-        // the conversion produced a U+FFFD.
-        let text = String::from(js);
-        if text.contains('\u{FFFD}') && !js.is_valid_utf16() {
-            return Value::Other("string with a lone surrogate (invalid UTF-16)");
-        }
-        return Value::Str(text);
-    }
-    if let Some(n) = v.as_f64() {
-        return Value::Number(n);
-    }
-    if let Some(b) = v.as_bool() {
-        return Value::Bool(b);
-    }
-    if v.is_null() {
-        return Value::Null;
-    }
-    if v.is_undefined() {
-        return Value::Undefined;
-    }
-    if v.is_function() {
-        return Value::Other("function");
-    }
-    if v.is_bigint() {
-        return Value::Other("bigint");
-    }
-    if v.is_symbol() {
-        return Value::Other("symbol");
-    }
-    if let Some(d) = v.dyn_ref::<js_sys::Date>() {
-        let d: &JsValue = d.as_ref();
-        return match d.unchecked_ref::<DateLike>().get_time().map(|t| t.as_f64()) {
-            Ok(Some(t)) => Value::Date(t),
-            _ => Value::Other("object that inherits from Date but is not one"),
-        };
-    }
-    if is_array_checked(v).is_err() {
-        return Value::Other("revoked Proxy");
-    }
-    if is_array(v) {
-        if !descend {
-            return Value::Other("array");
-        }
-        let Some(len) = length_of(v) else {
-            return Value::Other("array whose length cannot be read");
-        };
-        let mut items = Vec::new();
-        for i in 0..len {
-            match Reflect::get_u32(v, i) {
-                Ok(item) => items.push(to_value(&item, false)),
-                Err(_) => return Value::Other("array whose elements cannot be read"),
-            }
-        }
-        return Value::List(items);
-    }
-    Value::Other("object")
-}
-
-/// Whether `v` is a plain object (prototype `Object.prototype` or `null`).
-fn is_plain_object(v: &JsValue) -> bool {
-    if !v.is_object() || v.is_function() || is_array(v) {
-        return false;
-    }
-    match Reflect::get_prototype_of(v) {
-        Ok(proto) => {
-            let proto: &JsValue = proto.as_ref();
-            proto.is_null() || OBJECT_PROTOTYPE.with(|op| proto == op)
-        }
-        Err(_) => false,
-    }
-}
-
-thread_local! {
-    /// `Object.prototype`, looked up once.
-    static OBJECT_PROTOTYPE: JsValue = Object::get_prototype_of(&Object::new()).into();
+    text(encode_value(v)).map_or(Value::Other("object"), |t| encoded::value(&t))
 }
 
 /// Own enumerable entries of an object, or `None` if reading them threw.
@@ -141,92 +63,25 @@ pub fn options_entries(
     what: &str,
     code: fn(String) -> HubSpotError,
 ) -> Result<Vec<(String, Value)>, HubSpotError> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(Vec::new());
-    }
-    if !is_plain_object(v) {
-        return Err(code(format!("{what}: expected an object")));
-    }
-    let raw = entries(v).ok_or_else(|| code(format!("{what}: its fields cannot be read")))?;
-    Ok(raw
-        .into_iter()
-        .map(|(k, v)| {
-            let value = if is_plain_object(&v) {
-                entries(&v)
-                    .map(|e| Value::Object(e.into_iter().map(|(k, v)| (k, value(&v))).collect()))
-                    .unwrap_or(Value::Other("object"))
-            } else {
-                value(&v)
-            };
-            (k, value)
+    let read = text(encode_options(v)).ok_or(OptionsError::Unreadable);
+    read.and_then(|t| encoded::options(&t))
+        .map_err(|e| match e {
+            OptionsError::NotObject => code(format!("{what}: expected an object")),
+            OptionsError::Unreadable => code(format!("{what}: its fields cannot be read")),
         })
-        .collect())
+}
+
+/// `buildBatchUpdateRequests()`'s fast path: `JSON.stringify(inputs)` (see
+/// `crate::json_inputs`), or `None` when the inputs are not plain enough for it.
+pub fn quick_inputs(inputs: &JsValue) -> Option<String> {
+    text(quick_inputs_js(inputs))
 }
 
 /// The `inputs` argument of `update()` and `buildBatchUpdateRequests()`.
 pub fn raw_inputs(inputs: &JsValue) -> Result<Vec<RawInput>, HubSpotError> {
-    if !is_array(inputs) {
-        return Err(HubSpotError::invalid_input(
-            "inputs: expected an array of { id, properties }",
-        ));
-    }
-    let len = length_of(inputs).ok_or_else(|| {
-        HubSpotError::invalid_input("inputs: its length cannot be read (at most 10,000,000 inputs)")
-    })?;
-    let mut out = Vec::with_capacity(len as usize);
-    for i in 0..len {
-        let item = Reflect::get_u32(inputs, i)
-            .map_err(|_| HubSpotError::invalid_input(format!("inputs[{i}]: reading it threw")))?;
-        out.push(raw_input(i, &item)?);
-    }
-    Ok(out)
-}
-
-fn raw_input(index: u32, item: &JsValue) -> Result<RawInput, HubSpotError> {
-    if !item.is_object() || item.is_function() || is_array(item) {
-        return Ok(RawInput::NotObject(match value(item) {
-            Value::List(_) => "array",
-            other => crate::input::type_name(&other),
-        }));
-    }
-    let fields = entries(item).ok_or_else(|| {
-        HubSpotError::invalid_input(format!("inputs[{index}]: its fields cannot be read"))
-    })?;
-    let mut id = Value::Undefined;
-    let mut properties = Err(Value::Undefined);
-    let mut id_property = Value::Undefined;
-    let mut trace = Value::Undefined;
-    let mut unknown_fields = Vec::new();
-    for (key, v) in fields {
-        match key.as_str() {
-            "id" => id = value(&v),
-            "idProperty" => id_property = value(&v),
-            "objectWriteTraceId" => trace = value(&v),
-            "properties" => {
-                properties = if is_plain_object(&v) {
-                    let props = entries(&v).ok_or_else(|| {
-                        HubSpotError::invalid_input(format!(
-                            "inputs[{index}].properties: its values cannot be read"
-                        ))
-                    })?;
-                    Ok(props.into_iter().map(|(k, v)| (k, value(&v))).collect())
-                } else {
-                    Err(match value(&v) {
-                        Value::List(_) => Value::Other("array"),
-                        other => other,
-                    })
-                }
-            }
-            _ => unknown_fields.push(key),
-        }
-    }
-    Ok(RawInput::Object {
-        id,
-        properties,
-        id_property,
-        object_write_trace_id: trace,
-        unknown_fields,
-    })
+    let text = text(encode_inputs(inputs))
+        .ok_or_else(|| HubSpotError::invalid_input("inputs: reading them threw"))?;
+    encoded::inputs(&text)
 }
 
 /// Serialises to plain JS objects through JSON text: the core writes it, the engine's

@@ -320,10 +320,19 @@ pub fn build_requests(
     let entries =
         convert::options_entries(&options, "options", HubSpotError::invalid_input).map_err(fail)?;
     let parsed = parse_options(&entries, OptionSet::Build).map_err(fail)?;
-    let raw = convert::raw_inputs(&inputs).map_err(fail)?;
-    let valid = validate_inputs(&raw, parsed.id_property.as_deref()).map_err(fail)?;
+    let id_property = parsed.id_property.as_deref();
+    let quick = convert::quick_inputs(&inputs)
+        .and_then(|json| crate::json_inputs::requests(&json, id_property, &parsed.config));
+    let requests = match quick {
+        Some(requests) => requests,
+        None => {
+            let raw = convert::raw_inputs(&inputs).map_err(fail)?;
+            let valid = validate_inputs(&raw, id_property).map_err(fail)?;
+            build_batch_update_requests(&valid, &parsed.config)
+        }
+    };
     let out = js_sys::Array::new();
-    for r in build_batch_update_requests(&valid, &parsed.config) {
+    for r in requests {
         // Everything but the body through JSON text; the body (itself JSON) is set as a
         // string, so it is neither escaped again nor parsed again.
         let object = convert::to_js(&BatchUpdateRequest {

@@ -62,6 +62,8 @@ export async function withEmu(opts, fn) {
 export function spyFetch(inner) {
   const calls = [];
   const f = async function spy(input, init) {
+    // Taken first: awaiting the body below may take a while on a loaded machine.
+    const at = performance.now();
     const thisOk = this === undefined || this === globalThis;
     const req = input instanceof Request ? input.clone() : new Request(input, init);
     const call = {
@@ -70,9 +72,11 @@ export function spyFetch(inner) {
       headers: Object.fromEntries([...req.headers].map(([k, v]) => [k.toLowerCase(), v])),
       body: await req.text(),
       thisOk,
-      at: performance.now(),
+      at,
+      abortedAt: undefined,
       signal: init?.signal ?? (input instanceof Request ? input.signal : undefined),
     };
+    call.signal?.addEventListener("abort", () => (call.abortedAt = performance.now()), { once: true });
     calls.push(call);
     f.onCall?.(call, calls.length);
     return inner ? inner(input, init, call, calls.length) : globalThis.fetch(input, init);

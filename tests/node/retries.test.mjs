@@ -34,7 +34,7 @@ function attemptsByBody(fetch) {
   const by = new Map();
   for (const c of fetch.calls) {
     if (!by.has(c.body)) by.set(c.body, []);
-    by.get(c.body).push(c.at);
+    by.get(c.body).push(c);
   }
   return [...by.values()];
 }
@@ -57,11 +57,12 @@ describe("retries", { concurrency: true }, () => {
         }
         const perBody = attemptsByBody(fetch);
         assert.equal(perBody.length, 2, "two distinct requests");
-        for (const times of perBody) {
-          assert.equal(times.length, 3, "1 attempt + maxRetries (2) retries per request");
-          // The attempt itself lasted timeoutMs (its timer may start a little before fetch is called).
-          const extra = fault === "hang" ? 550 : 0;
-          const [g1, g2] = [times[1] - times[0] - extra, times[2] - times[1] - extra];
+        for (const calls of perBody) {
+          assert.equal(calls.length, 3, "1 attempt + maxRetries (2) retries per request");
+          // Backoff runs from the end of an attempt: a hung one ends when its timeout aborts it.
+          const ended = (c) => (fault === "hang" ? c.abortedAt : c.at);
+          if (fault === "hang") assert.ok(calls.slice(0, 2).every((c) => c.abortedAt !== undefined), "hung attempts aborted");
+          const [g1, g2] = [calls[1].at - ended(calls[0]), calls[2].at - ended(calls[1])];
           assert.ok(g1 >= 190 && g1 < 2000, `first backoff ${g1.toFixed(0)} ms (250..500 expected)`);
           assert.ok(g2 >= 440 && g2 < 3000, `second backoff ${g2.toFixed(0)} ms (500..1000 expected)`);
         }
