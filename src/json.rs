@@ -198,20 +198,17 @@ impl<'a> Reader<'a> {
         JsonSyntaxError { offset: self.pos }
     }
 
-    #[inline(always)]
     pub(crate) fn peek(&self) -> Option<u8> {
         self.s.get(self.pos).copied()
     }
 
     /// Skips white space and returns the next byte, without taking it.
-    #[inline(always)]
     pub(crate) fn next_byte(&mut self) -> Option<u8> {
         self.ws();
         self.peek()
     }
 
     /// Takes one byte known to be there (after `next_byte`).
-    #[inline(always)]
     pub(crate) fn bump(&mut self) {
         self.pos += 1;
     }

@@ -46,6 +46,7 @@
 // matters, and boxing would make every match on them noisier.
 #![allow(clippy::result_large_err)]
 
+pub mod batch_scan;
 pub mod config;
 pub mod encoded;
 pub mod engine;

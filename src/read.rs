@@ -393,7 +393,7 @@ pub fn from_str<T>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde::de::DeserializeOwned;
     use std::fmt::Debug;
@@ -557,7 +557,7 @@ mod tests {
     use proptest::prelude::*;
 
     /// Values shaped like HubSpot's bodies, with wrong types and nulls mixed in.
-    fn arb_value() -> impl Strategy<Value = JsonValue> {
+    pub(crate) fn arb_value() -> impl Strategy<Value = JsonValue> {
         let keys = prop::sample::select(vec![
             "status",
             "results",
@@ -600,19 +600,30 @@ mod tests {
     }
 
     /// An object with some of `fields`, each either well typed (`good`) or anything at all.
-    fn shaped(
+    pub(crate) fn shaped(
         fields: Vec<(&'static str, BoxedStrategy<JsonValue>)>,
+    ) -> impl Strategy<Value = JsonValue> {
+        shaped_with(fields, 0.9, 12, 0.1)
+    }
+
+    /// [`shaped`] with the odds: a field is there with probability `present`, well typed
+    /// `good` times in `good + 1`, and a key is repeated with probability `dup`.
+    pub(crate) fn shaped_with(
+        fields: Vec<(&'static str, BoxedStrategy<JsonValue>)>,
+        present: f64,
+        good: u32,
+        dup: f64,
     ) -> impl Strategy<Value = JsonValue> {
         let n = fields.len();
         let strategies: Vec<_> = fields
             .into_iter()
-            .map(|(k, good)| {
-                prop::option::weighted(0.9, prop_oneof![12 => good, 1 => arb_value()])
+            .map(|(k, g)| {
+                prop::option::weighted(present, prop_oneof![good => g, 1 => arb_value()])
                     .prop_map(move |v| v.map(|v| (k.to_owned(), v)))
             })
             .collect();
         let order = prop::collection::vec(0..n, 0..n);
-        (strategies, order, prop::bool::weighted(0.1)).prop_map(|(entries, order, dup)| {
+        (strategies, order, prop::bool::weighted(dup)).prop_map(|(entries, order, dup)| {
             let mut entries: Vec<_> = entries.into_iter().flatten().collect();
             // A shuffled order, and now and then a repeated key.
             for (i, j) in order.into_iter().enumerate() {
@@ -628,19 +639,19 @@ mod tests {
         })
     }
 
-    fn s() -> BoxedStrategy<JsonValue> {
+    pub(crate) fn s() -> BoxedStrategy<JsonValue> {
         prop::sample::select(vec!["COMPLETE", "COMPLETE", "PENDING", "x", ""])
             .prop_map(|s| JsonValue::String(s.to_owned()))
             .boxed()
     }
 
-    fn arr(item: BoxedStrategy<JsonValue>) -> BoxedStrategy<JsonValue> {
+    pub(crate) fn arr(item: BoxedStrategy<JsonValue>) -> BoxedStrategy<JsonValue> {
         prop::collection::vec(item, 0..3)
             .prop_map(JsonValue::Array)
             .boxed()
     }
 
-    fn obj(item: BoxedStrategy<JsonValue>) -> BoxedStrategy<JsonValue> {
+    pub(crate) fn obj(item: BoxedStrategy<JsonValue>) -> BoxedStrategy<JsonValue> {
         prop::collection::vec((s(), item), 0..3)
             .prop_map(|e| {
                 JsonValue::Object(
@@ -652,7 +663,7 @@ mod tests {
             .boxed()
     }
 
-    fn detail() -> BoxedStrategy<JsonValue> {
+    pub(crate) fn detail() -> BoxedStrategy<JsonValue> {
         shaped(vec![
             ("code", s()),
             ("context", obj(arr(s()))),

@@ -360,7 +360,8 @@ pub fn parse_batch_response(
     let status = status.as_f64().unwrap_or(f64::NAN);
     // Taken as a JsValue and checked: a non-string given for a `String` parameter would be
     // read as one by the generated glue.
-    let Some(body) = transport::large_string(&body) else {
+    let body_js = body;
+    let Some(body) = transport::large_string(&body_js) else {
         return Err(errors::to_js(&HubSpotError::invalid_input(
             "body: expected a string",
         )));
@@ -371,10 +372,41 @@ pub fn parse_batch_response(
         )));
     }
     let status = status as u16;
+    if crate::response::is_batch_status(status) {
+        if let Some(fill) = crate::batch_scan::check(&body) {
+            return plain_batch_response(&body_js, &fill);
+        }
+    }
     match transport::read_body(status, &body) {
         crate::response::Body::Batch(b) => convert::to_js(&b),
         other => Err(errors::to_js(&crate::response::body_error(status, &other))),
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `JSON.parse` of a JS string as it is (js-sys's takes a `&str`, a copy each way).
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// `JSON.parse(body)` with the defaults it lacks: what the long way returns for a body that
+/// `batch_scan::check` found plain.
+fn plain_batch_response(
+    body: &JsValue,
+    fill: &[crate::batch_scan::Fill],
+) -> Result<JsValue, JsValue> {
+    use crate::batch_scan::Fill;
+    let v = json_parse(body)?;
+    for f in fill {
+        let (key, value) = match *f {
+            Fill::EmptyString(k) => (k, JsValue::from_str("")),
+            Fill::EmptyList(k) => (k, js_sys::Array::new().into()),
+            Fill::Zero(k) => (k, JsValue::from_f64(0.0)),
+        };
+        js_sys::Reflect::set(&v, &key.into(), &value)?;
+    }
+    Ok(v)
 }
 
 /// For `input::format_number` in the wasm build.
