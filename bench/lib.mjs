@@ -64,20 +64,23 @@ export function textTable(header, rows) {
  * rebuild pkg/ while we run, so every measurement uses this snapshot, never pkg/ itself.
  */
 export function snapshotPackage(pkgDir = join(REPO, "pkg")) {
-  const need = ["package.json", "hubspot_batch_bg.wasm", "hubspot_batch.js", "browser.js", "workerd.js", "node.cjs", "node.mjs", "node/hubspot_batch.js"];
+  const need = ["package.json", "hubspot_batch_bg.wasm", "hubspot_batch.js", "hubspot_batch_browser_bg.wasm", "hubspot_batch_browser.js", "browser.js", "workerd.js", "node.cjs", "node.mjs", "node/hubspot_batch.js"];
   const missing = need.filter((f) => !existsSync(join(pkgDir, f)));
   if (missing.length) throw new Error(`${pkgDir} is incomplete (missing ${missing.join(", ")}): run scripts/build-pkg`);
   const dir = mkdtempSync(join(tmpdir(), "hubspot-batch-bench-"));
   const pkg = join(dir, "node_modules", "hubspot-batch");
   mkdirSync(pkg, { recursive: true });
   cpSync(pkgDir, pkg, { recursive: true });
-  const stageWasm = join(REPO, "target", "npm-stage", "web", "hubspot_batch_bg.wasm");
-  let stage = null;
-  if (existsSync(stageWasm)) {
-    stage = join(dir, "stage_bg.wasm");
-    cpSync(stageWasm, stage);
-  }
-  return { dir, pkg, stage, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  // web/: the browser build (the browser entry's wasm); workerd/: the full build (workerd, Node).
+  const copyStage = (sub, name) => {
+    const f = join(REPO, "target", "npm-stage", sub, "hubspot_batch_bg.wasm");
+    if (!existsSync(f)) return null;
+    cpSync(f, join(dir, name));
+    return join(dir, name);
+  };
+  const stage = copyStage("web", "stage_bg.wasm");
+  const stageFull = copyStage("workerd", "stage_full_bg.wasm");
+  return { dir, pkg, stage, stageFull, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 // --- the machine ------------------------------------------------------------------------------------------

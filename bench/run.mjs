@@ -12,7 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { REPO, fmtInt, fmtMs, fmtNum, kb, loadNow, machineInfo, mdTable, snapshotPackage, textTable } from "./lib.mjs";
-import { measureSize } from "./size.mjs";
+import { measureSize, wasmOpt } from "./size.mjs";
 
 const argv = process.argv.slice(2);
 const flag = (n) => argv.includes(n);
@@ -83,8 +83,16 @@ try {
   if (ONLY.has("cpu")) {
     log("cpu: build + parse, ours vs plain JS ...");
     const variants = [{ name: "ours (wasm, -Oz as shipped)", pkg: snap.pkg }];
-    const oFile = R.size?.optLevels?.["-O"]?.file;
-    if (!QUICK && oFile) {
+    // Node loads the full build (with the proxy), so the -O variant is made from its stage.
+    let oFile = null;
+    if (!QUICK && R.size?.optLevels && snap.stageFull) {
+      try {
+        oFile = await wasmOpt(snap.stageFull, "-O");
+      } catch (e) {
+        log(`wasm-opt -O of the full build failed: ${e.message}`);
+      }
+    }
+    if (oFile) {
       // the same package with the -O wasm: does speed buy anything?
       const { cpSync, mkdirSync } = await import("node:fs");
       const oPkg = join(snap.dir, "pkg-O");
@@ -197,8 +205,9 @@ if (R.size) {
   section("1. Size");
   para("Sizes in bytes; gzip = zlib level 9 (what `gzip -9` does), brotli = quality 11 (node:zlib; not computed for files over 1 MB, shown as —). KB = 1024 bytes.");
   table(["file(s)", "raw", "gzip -9", "brotli"], [
-    ["hubspot_batch_bg.wasm", fmtInt(s.wasm.raw), fmtInt(s.wasm.gzip), fmtInt(s.wasm.brotli)],
-    ["browser glue: browser.js + hubspot_batch.js", fmtInt(s.glue.browser.raw), fmtInt(s.glue.browser.gzip), fmtInt(s.glue.browser.brotli)],
+    ["hubspot_batch_browser_bg.wasm (browser entry: no edge proxy)", fmtInt(s.wasm.raw), fmtInt(s.wasm.gzip), fmtInt(s.wasm.brotli)],
+    ["hubspot_batch_bg.wasm (workerd and Node entries: everything)", fmtInt(s.fullWasm.raw), fmtInt(s.fullWasm.gzip), fmtInt(s.fullWasm.brotli)],
+    ["browser glue: browser.js + hubspot_batch_browser.js", fmtInt(s.glue.browser.raw), fmtInt(s.glue.browser.gzip), fmtInt(s.glue.browser.brotli)],
     ["Node glue: node.mjs + node.cjs + node/hubspot_batch.js", fmtInt(s.glue.node.raw), fmtInt(s.glue.node.gzip), fmtInt(s.glue.node.brotli)],
     ["workerd glue: workerd.js + hubspot_batch.js", fmtInt(s.glue.workerd.raw), fmtInt(s.glue.workerd.gzip), fmtInt(s.glue.workerd.brotli)],
     ["browser glue minified (esbuild --bundle --minify browser.js)", fmtInt(s.browserEntry.glue.raw), fmtInt(s.browserEntry.glue.gzip), fmtInt(s.browserEntry.glue.brotli)],
@@ -209,12 +218,12 @@ if (R.size) {
   try {
     budget = JSON.parse(readFileSync(join(REPO, "bench", "size-budget.json"), "utf8")).browserEntryGzipBytes;
   } catch {}
-  para(`Target: browser entry ≤ 48 KB gzip. Measured ${kb(s.browserEntry.gzip)} KB: ${met(entryOk)} (${(s.browserEntry.gzip / TARGET_ENTRY_GZIP).toFixed(2)}× the target; the .wasm alone is ${kb(s.wasm.gzip)} KB gzip). The budget that stops it growing is \`bench/size-budget.json\`${budget ? ` (${fmtInt(budget)} bytes = ${kb(budget)} KB; ${s.browserEntry.gzip <= budget ? "within it" : "**over it**"})` : ""}, checked by \`scripts/check-size\` in \`scripts/test\`; \`scripts/check-size pkg --tighten\` lowers it to measured + 3% after a size win (it never raises it).`);
+  para(`Target: browser entry ≤ 48 KB gzip. Measured ${kb(s.browserEntry.gzip)} KB: ${met(entryOk)} (${(s.browserEntry.gzip / TARGET_ENTRY_GZIP).toFixed(2)}× the target; its .wasm alone is ${kb(s.wasm.gzip)} KB gzip; the full .wasm of the workerd and Node entries, with the edge proxy, is ${kb(s.fullWasm.gzip)} KB). The budget that stops it growing is \`bench/size-budget.json\`${budget ? ` (${fmtInt(budget)} bytes = ${kb(budget)} KB; ${s.browserEntry.gzip <= budget ? "within it" : "**over it**"})` : ""}, checked by \`scripts/check-size\` in \`scripts/test\`; \`scripts/check-size pkg --tighten\` lowers it to measured + 3% after a size win (it never raises it).`);
   summary.push(["browser entry (wasm + minified glue), gzip -9", "≤ 48 KB", `${kb(s.browserEntry.gzip)} KB`, metT(entryOk)]);
 
   md.push("### What a browser app grows by\n");
   term.push("\n-- what a browser app grows by --");
-  para("A 3-line app (a button that sends one batch update). *plain* sends it with a hand-written `fetch`; *hubspot-batch* imports `HubSpotBatch`; *@hubspot/api-client* calls `client.crm.deals.batchApi.update({inputs})`. esbuild: `--bundle --minify --format=esm --target=es2022` (esbuild leaves the package's `new URL('./hubspot_batch_bg.wasm', import.meta.url)` alone, so the .wasm is added as the separate file a bundler emits). vite: `vite build` with the default config, every emitted .js and .wasm.");
+  para("A 3-line app (a button that sends one batch update). *plain* sends it with a hand-written `fetch`; *hubspot-batch* imports `HubSpotBatch`; *@hubspot/api-client* calls `client.crm.deals.batchApi.update({inputs})`. esbuild: `--bundle --minify --format=esm --target=es2022` (esbuild leaves the package's `new URL('./hubspot_batch_browser_bg.wasm', import.meta.url)` alone, so the .wasm is added as the separate file a bundler emits). vite: `vite build` with the default config, every emitted .js and .wasm.");
   const e = s.esbuild;
   const rows = [];
   const wasmG = s.wasm.gzip, wasmB = s.wasm.brotli, wasmR = s.wasm.raw;
@@ -239,17 +248,17 @@ if (R.size) {
   if (s.optLevels) {
     md.push("### wasm-opt -O vs -Oz\n");
     term.push("\n-- wasm-opt levels --");
-    para("The un-optimised wasm-bindgen output (`target/npm-stage/web/hubspot_batch_bg.wasm`) through `wasm-opt` with exactly `scripts/build-pkg`'s flags (features, `--strip-debug --strip-producers --strip-target-features`), at each level. `WASM_OPT_LEVEL=-O scripts/build-pkg` ships the -O one.");
+    para("The un-optimised wasm-bindgen output of the browser build (`target/npm-stage/web/hubspot_batch_bg.wasm`) through `wasm-opt` with exactly `scripts/build-pkg`'s flags (features, `--strip-debug --strip-producers --strip-target-features`), at each level. `WASM_OPT_LEVEL=-O scripts/build-pkg` ships the -O one.");
     const lv = Object.entries(s.optLevels).filter(([, v]) => !v.error);
     table(["level", "raw", "gzip -9", "brotli", "vs -Oz, gzip"], lv.map(([k, v]) => [k + (k === "-Oz" ? " (default)" : ""), fmtInt(v.raw), fmtInt(v.gzip), fmtInt(v.brotli), k === "-Oz" ? "" : pct(v.gzip / s.optLevels["-Oz"].gzip - 1)]));
     for (const [k, v] of Object.entries(s.optLevels)) if (v.error) para(`wasm-opt ${k} failed: ${v.error}`);
-    para(s.ozMatchesPkg ? "The -Oz result is byte-identical to the shipped `pkg/hubspot_batch_bg.wasm` (the build is reproducible)." : "Note: the -Oz result here differs from the shipped `pkg/hubspot_batch_bg.wasm` (pkg/ and target/npm-stage/ come from different builds?).");
+    para(s.ozMatchesPkg ? "The -Oz result is byte-identical to the shipped `pkg/hubspot_batch_browser_bg.wasm` (the build is reproducible)." : "Note: the -Oz result here differs from the shipped `pkg/hubspot_batch_browser_bg.wasm` (pkg/ and target/npm-stage/ come from different builds?).");
   }
 
   if (s.twiggy?.ok) {
     md.push("### Where the bytes are\n");
     term.push("\n-- where the bytes are (twiggy, un-optimised stage) --");
-    para(`\`twiggy top\` on the un-optimised stage \`target/npm-stage/web/hubspot_batch_bg.wasm\` (${fmtInt(s.twiggy.total)} bytes, with the name section that wasm-opt strips; the shipped file is ${fmtInt(s.wasm.raw)}). By crate (an item counts for the crate its name starts with, so serde code generated for our types counts as ours; generic std code instantiated for a type counts as std):`);
+    para(`\`twiggy top\` on the un-optimised stage of the browser build, \`target/npm-stage/web/hubspot_batch_bg.wasm\` (${fmtInt(s.twiggy.total)} bytes, with the name section that wasm-opt strips; the shipped file is ${fmtInt(s.wasm.raw)}). By crate (an item counts for the crate its name starts with, so serde code generated for our types counts as ours; generic std code instantiated for a type counts as std):`);
     table(["crate / kind", "bytes", "% of stage", "% without name section"], (() => {
       const names = s.twiggy.crates.find((c) => c.crate.startsWith("(name section")) || { bytes: 0 };
       const rest = s.twiggy.total - names.bytes;

@@ -14,7 +14,9 @@ import { promisify } from "node:util";
 import { NODE_MODULES, REPO, brotli, gzip9, sizes } from "./lib.mjs";
 
 const execFile = promisify(execFileCb);
-const WASM = "hubspot_batch_bg.wasm";
+// The browser entry's .wasm (built without the edge proxy), and the full one workerd and Node load.
+export const WASM = "hubspot_batch_browser_bg.wasm";
+export const FULL_WASM = "hubspot_batch_bg.wasm";
 
 async function esbuild() {
   return import(join(NODE_MODULES, "esbuild", "lib", "main.js")).then((m) => m.default ?? m);
@@ -36,7 +38,7 @@ export async function minifiedBrowserGlue(pkgDir) {
   return Buffer.from(out.outputFiles[0].contents);
 }
 
-/** What a browser downloads for the package: the .wasm + the minified glue, each gzip -9. */
+/** What a browser downloads for the package: its .wasm + the minified glue, each gzip -9. */
 export async function browserEntry(pkgDir) {
   const wasm = readFileSync(join(pkgDir, WASM));
   const glue = await minifiedBrowserGlue(pkgDir);
@@ -192,8 +194,9 @@ export async function wasmOpt(stageWasm, level) {
 export async function measureSize({ pkgDir, appDir, stageWasm, quick = false }) {
   const res = {};
   res.wasm = sizes(readFileSync(join(pkgDir, WASM)));
+  res.fullWasm = sizes(readFileSync(join(pkgDir, FULL_WASM)));
   res.glue = {
-    browser: fileSizes(pkgDir, ["browser.js", "hubspot_batch.js"]),
+    browser: fileSizes(pkgDir, ["browser.js", "hubspot_batch_browser.js"]),
     node: fileSizes(pkgDir, ["node.mjs", "node.cjs", "node/hubspot_batch.js"]),
     workerd: fileSizes(pkgDir, ["workerd.js", "hubspot_batch.js"]),
   };

@@ -55,6 +55,7 @@ pub mod input;
 pub mod json;
 pub mod json_inputs;
 pub mod model;
+#[cfg(feature = "proxy")]
 pub mod proxy;
 pub mod read;
 pub mod report;

@@ -3,6 +3,11 @@
 
 mod convert;
 mod errors;
+#[cfg(feature = "proxy")]
+mod proxy;
+// The browser entry's wasm is built without the proxy: the same export, which throws.
+#[cfg(not(feature = "proxy"))]
+#[path = "no_proxy.rs"]
 mod proxy;
 mod transport;
 mod types;

@@ -2,7 +2,7 @@
 // HubSpot (and the emulator) refuse CORS, so the API is this page's own origin: the emulator
 // serves the built app too. `?api=<url>` points it elsewhere (the dev-server test does).
 // No token in the page: the emulator runs in sandbox mode (in production: a proxy holds it).
-import { HubSpotBatch, HubSpotError, buildBatchUpdateRequests } from "hubspot-batch";
+import { HubSpotBatch, HubSpotError, buildBatchUpdateRequests, createBatchUpdateHandler } from "hubspot-batch";
 
 const api = new URLSearchParams(location.search).get("api") ?? location.origin;
 
@@ -36,6 +36,15 @@ try {
     await client.update([{ id: "1", propertys: {} }]);
   } catch (e) {
     out.invalid = { isHubSpotError: e instanceof HubSpotError, code: e.code, message: e.message };
+  }
+
+  // The browser build leaves the edge proxy out (a page must not hold the token): the export
+  // is there, typed as usual, and throws.
+  try {
+    createBatchUpdateHandler({ accessToken: "pat-na1-not-a-real-token", allowedOrigins: ["*"] });
+    out.proxyStub = { threw: false };
+  } catch (e) {
+    out.proxyStub = { threw: true, isHubSpotError: e instanceof HubSpotError, isError: e instanceof Error, name: e.name, code: e.code, message: e.message };
   }
 } catch (e) {
   out.error = String((e && e.stack) || e);

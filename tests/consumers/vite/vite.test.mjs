@@ -1,7 +1,8 @@
 // A Vite app (index.html + main.js, no vite config at all) that imports the packed package,
 // built with `vite build` and served by the HubSpot emulator (same origin: HubSpot refuses
 // CORS), run in headless Chromium. The page updates deals; the test reads the outcome from the
-// page AND from the emulator's records. The dev server is checked too.
+// page AND from the emulator's records. The dev server is checked too. The page also checks that
+// the browser build's createBatchUpdateHandler (no edge proxy there) throws INVALID_CONFIG.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile as execFileCb } from "node:child_process";
@@ -70,6 +71,15 @@ function checkPage({ out, status, rows, problems }, emulator) {
   assert.equal(out.invalid?.isHubSpotError, true);
   assert.equal(out.invalid.code, "INVALID_INPUT");
   assert.match(out.invalid.message, /inputs\[0\]/);
+  // the browser entry has no edge proxy: createBatchUpdateHandler throws INVALID_CONFIG
+  assert.deepEqual(
+    { ...out.proxyStub, message: undefined },
+    { threw: true, isHubSpotError: true, isError: true, name: "HubSpotError", code: "INVALID_CONFIG", message: undefined },
+  );
+  assert.match(out.proxyStub.message, /not available in the browser build/);
+  assert.match(out.proxyStub.message, /Worker/);
+  assert.match(out.proxyStub.message, /Node\.js/);
+  assert.doesNotMatch(out.proxyStub.message, /pat-na1/, "the token given is not echoed");
   assert.deepEqual(problems, []);
   // ...and what the emulator holds
   const [d1, d2, d3, d4, d5] = emulator.getRecords("deals", ["1", "2", "3", "4", "5"]);

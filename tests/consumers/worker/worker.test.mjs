@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { startEmulator } from "../../emulator/emulator.mjs";
 import { EXAMPLE_WORKER_DIR, TOKEN, bundleWorker, removeDir, setUpProject, startWorker } from "../support.mjs";
 
@@ -14,14 +14,14 @@ const ORIGIN = "https://app.example.com";
 const OTHER_ORIGIN = "https://evil.example";
 const BATCH = "/crm/v3/objects/0-3/batch/update";
 
-let dir, hub, worker, config;
+let dir, hub, worker, config, bundle;
 const seen = []; // every response body the tests read: the token must be in none
 
 before(async () => {
   dir = await setUpProject(EXAMPLE_WORKER_DIR, { name: "worker", only: ["src", "wrangler.toml"] });
   config = readFileSync(join(dir, "wrangler.toml"), "utf8");
   hub = await startEmulator({ deals: 20 });
-  const bundle = await bundleWorker(join(dir, mainOf(config)), join(dir, "dist"));
+  bundle = await bundleWorker(join(dir, mainOf(config)), join(dir, "dist"));
   worker = await startWorker({
     ...bundle,
     compatibilityDate: compatibilityDateOf(config),
@@ -66,6 +66,8 @@ test("wrangler.toml: entry, compatibility date, no account id, token only as a s
   assert.doesNotMatch(config, /^\s*HUBSPOT_TOKEN\s*=/m, "the token is a secret, never a [vars] entry");
   const pkg = JSON.parse(readFileSync(join(EXAMPLE_WORKER_DIR, "package.json"), "utf8"));
   assert.ok(pkg.dependencies?.["hubspot-batch"], "the example depends on hubspot-batch");
+  // the "workerd" condition picks the full build (with the proxy), not the browser one
+  assert.deepEqual(bundle.wasmFiles.map((f) => basename(f)), ["hubspot_batch_bg.wasm"]);
 });
 
 test("HubSpot's batch endpoint is forwarded with the token and reaches the emulator", async () => {
