@@ -51,7 +51,7 @@ impl JsonValue {
         out
     }
 
-    fn write(&self, out: &mut String) {
+    pub(crate) fn write(&self, out: &mut String) {
         match self {
             JsonValue::Null => out.push_str("null"),
             JsonValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -696,7 +696,9 @@ pub fn from_str<T: de::DeserializeOwned>(text: &str) -> Result<T, ShapeError> {
 }
 
 /// Serialises any `Serialize` value to compact JSON text. `None` fields that are not skipped
-/// become `null`. Non-finite floats become `null`, as in JSON.stringify.
+/// become `null`. Non-finite floats become `null`, as in JSON.stringify. The wasm build writes
+/// its output types with the smaller hand-written [`crate::write`] instead; this stays for Rust
+/// users and is the reference those writers are tested against.
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> String {
     let mut out = String::with_capacity(256);
     // Writing to a String cannot fail, and the writer has no other error.
@@ -724,7 +726,7 @@ impl Compound<'_> {
 }
 
 /// Integer text without core::fmt.
-fn write_int(out: &mut String, mut n: u64, negative: bool) {
+pub(crate) fn write_int(out: &mut String, mut n: u64, negative: bool) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -745,7 +747,7 @@ fn write_int(out: &mut String, mut n: u64, negative: bool) {
     }
 }
 
-fn write_f64(out: &mut String, n: f64) {
+pub(crate) fn write_f64(out: &mut String, n: f64) {
     if !n.is_finite() {
         out.push_str("null");
     } else if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {

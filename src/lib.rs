@@ -62,6 +62,7 @@ pub mod report;
 pub mod request;
 pub mod response;
 pub mod time;
+pub mod write;
 
 #[cfg(all(feature = "js", target_arch = "wasm32"))]
 mod wasm;

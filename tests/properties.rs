@@ -12,9 +12,11 @@ use hubspot_batch::model::{
     SimplePublicObject, SimplePublicObjectBatchInput,
 };
 use hubspot_batch::read;
+use hubspot_batch::report::{BatchUpdateResult, FailedInput, FailureReason, Progress, RunStats};
 use hubspot_batch::request::{self, chunk_indexes, encode_body};
 use hubspot_batch::response::{Body, ResponseMeta};
 use hubspot_batch::time::iso8601;
+use hubspot_batch::write::{self, WriteJson};
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------
@@ -809,6 +811,184 @@ proptest! {
         let t: serde_json::Value = serde_json::from_str(&theirs).unwrap();
         prop_assert_eq!(same_numbers(a), same_numbers(t));
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// The wasm build's writers (`write::to_json`, what goes to JS) write exactly what the serde
+// derives write through `json::to_string`, and mean what serde_json writes
+// ---------------------------------------------------------------------------------------
+
+fn failure_reason() -> impl Strategy<Value = FailureReason> {
+    (
+        prop::option::of(any::<u16>()),
+        text(),
+        text(),
+        prop::option::of(text()),
+        prop::option::of(text()),
+        prop::option::of(list_map()),
+        prop::collection::vec(error_detail(), 0..2),
+    )
+        .prop_map(
+            |(status, category, message, correlation_id, sub_category, context, errors)| {
+                FailureReason {
+                    status,
+                    category,
+                    message,
+                    correlation_id,
+                    sub_category,
+                    context,
+                    errors,
+                }
+            },
+        )
+}
+
+/// Durations: `any` finite or not (for the exact text), or `tame` ones that serde_json's
+/// default float reader reads back exactly (for comparing values).
+fn duration(tame: bool) -> BoxedStrategy<f64> {
+    if tame {
+        prop_oneof![
+            any::<u32>().prop_map(f64::from),
+            any::<i32>().prop_map(|c| f64::from(c) / 100.0),
+        ]
+        .boxed()
+    } else {
+        prop_oneof![
+            4 => finite_f64(),
+            1 => prop::sample::select(vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0]),
+        ]
+        .boxed()
+    }
+}
+
+fn batch_update_result(tame: bool) -> impl Strategy<Value = BatchUpdateResult> {
+    (
+        prop::sample::select(vec![
+            BatchStatus::Complete,
+            BatchStatus::Canceled,
+            BatchStatus::Pending,
+            BatchStatus::Processing,
+        ]),
+        prop::collection::vec(simple_object(), 0..3),
+        prop::collection::vec(standard_error(), 0..3),
+        (0usize..1_000_000, text(), text(), prop::option::of(text())),
+        prop::collection::vec(
+            (0usize..1_000_000, text(), failure_reason())
+                .prop_map(|(index, id, error)| FailedInput { index, id, error }),
+            0..3,
+        ),
+        (any::<[u32; 4]>(), duration(tame)).prop_map(
+            |([requests, retries, rate_limited, batches], duration_ms)| RunStats {
+                requests,
+                retries,
+                rate_limited,
+                batches,
+                duration_ms,
+            },
+        ),
+    )
+        .prop_map(
+            |(
+                status,
+                results,
+                errors,
+                (num_errors, started_at, completed_at, requested_at),
+                failed,
+                stats,
+            )| BatchUpdateResult {
+                status,
+                results,
+                errors,
+                num_errors,
+                started_at,
+                completed_at,
+                requested_at,
+                failed,
+                stats,
+            },
+        )
+}
+
+/// `write::to_json(v)` is `json::to_string(v)` to the byte; with `tame` numbers it also reads
+/// (with serde_json) as the same value serde_json writes.
+fn check_writer<T: WriteJson + serde::Serialize + ?Sized>(
+    v: &T,
+    tame: bool,
+) -> Result<(), TestCaseError> {
+    let ours = write::to_json(v);
+    prop_assert_eq!(&ours, &json::to_string(v));
+    if tame {
+        let a: serde_json::Value = serde_json::from_str(&ours).unwrap();
+        prop_assert_eq!(
+            same_numbers(a),
+            same_numbers(serde_json::to_value(v).unwrap())
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    #[test]
+    fn writer_writes_update_results_like_serde(
+        (tame, r) in any::<bool>().prop_flat_map(|t| (Just(t), batch_update_result(t))),
+    ) {
+        check_writer(&r, tame)?;
+    }
+
+    #[test]
+    fn writer_writes_batch_responses_like_serde(b in batch_response()) {
+        check_writer(&b, true)?;
+    }
+
+    /// The parts `HubSpotError` carries (`errors`, `context`), and `onProgress`'s argument.
+    #[test]
+    fn writer_writes_error_parts_and_progress_like_serde(
+        details in prop::collection::vec(error_detail(), 0..4),
+        context in list_map(),
+        [done, failed, total] in any::<[usize; 3]>(),
+    ) {
+        check_writer(&details, true)?;
+        check_writer(details.as_slice(), true)?;
+        check_writer(&context, true)?;
+        check_writer(&Progress { done, failed, total }, true)?;
+    }
+}
+
+#[test]
+fn writer_output_by_hand() {
+    let reason = FailureReason::new(None, "NOT_UPDATED", "left out \"x\"\n");
+    assert_eq!(
+        write::to_json(&reason),
+        r#"{"status":null,"category":"NOT_UPDATED","message":"left out \"x\"\n"}"#
+    );
+    assert_eq!(
+        write::to_json(&Progress {
+            done: 3,
+            failed: 1,
+            total: 10
+        }),
+        r#"{"done":3,"failed":1,"total":10}"#
+    );
+    let stats = RunStats {
+        requests: 2,
+        retries: 0,
+        rate_limited: 1,
+        batches: 2,
+        duration_ms: 12.5,
+    };
+    assert_eq!(
+        write::to_json(&stats),
+        r#"{"requests":2,"retries":0,"rateLimited":1,"batches":2,"durationMs":12.5}"#
+    );
+    assert_eq!(write::to_json(&1e21f64), "1000000000000000000000");
+    assert_eq!(write::to_json(&f64::NAN), "null");
+    assert_eq!(write::to_json(&-7i32), "-7");
+    assert_eq!(
+        write::to_json(&Map(vec![("a\"b".to_owned(), vec!["1".to_owned()])])),
+        r#"{"a\"b":["1"]}"#
+    );
 }
 
 // ---------------------------------------------------------------------------------------

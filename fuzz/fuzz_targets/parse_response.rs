@@ -173,6 +173,13 @@ fn check_body(status: u16, body: &str) {
             let text = serde_json::to_string(a).expect("serialize BatchResponse");
             let again: BatchResponse = serde_json::from_str(&text).expect("re-read BatchResponse");
             assert_eq!(&again, a, "BatchResponse round trip");
+            // What the wasm build hands to JS: the hand-written writer, byte for byte what
+            // the serde derive writes.
+            assert_eq!(
+                hubspot_batch::write::to_json(a),
+                json::to_string(a),
+                "write::to_json and json::to_string differ"
+            );
         }
         (Body::Batch(_), Err(_)) | (_, Ok(_)) => {
             panic!("read_body and parse_batch_response disagree")

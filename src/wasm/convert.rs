@@ -6,7 +6,6 @@
 //! becomes `INVALID_INPUT`, never a trap.
 
 use js_sys::{Array, Function, Reflect};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -84,11 +83,12 @@ pub fn raw_inputs(inputs: &JsValue) -> Result<Vec<RawInput>, HubSpotError> {
     encoded::inputs(&text)
 }
 
-/// Serialises to plain JS objects through JSON text: the core writes it, the engine's
-/// `JSON.parse` builds the objects. One boundary crossing per value instead of one per field,
-/// and no serde-wasm-bindgen in the wasm (see BENCHMARKS.md).
-pub fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, JsValue> {
-    js_sys::JSON::parse(&crate::json::to_string(v))
+/// Serialises to plain JS objects through JSON text: the core writes it (with the hand-written
+/// writers of `crate::write`, not serde), the engine's `JSON.parse` builds the objects. One
+/// boundary crossing per value instead of one per field, and no serde-wasm-bindgen in the wasm
+/// (see BENCHMARKS.md).
+pub fn to_js(v: &dyn crate::write::WriteJson) -> Result<JsValue, JsValue> {
+    js_sys::JSON::parse(&crate::write::to_json(v))
 }
 
 /// A field of an object that must be a function, if present.

@@ -314,6 +314,18 @@ pub struct BatchUpdateRequest {
     pub input_indexes: Vec<usize>,
 }
 
+impl crate::write::WriteJson for BatchUpdateRequest {
+    fn write_json(&self, out: &mut String) {
+        crate::write::Object::new(out)
+            .field("url", &self.url)
+            .field("method", &self.method)
+            .field("headers", &self.headers)
+            .field("body", &self.body)
+            .field("inputIndexes", &self.input_indexes)
+            .end()
+    }
+}
+
 /// Builds the requests `update()` would send first, without sending anything.
 #[wasm_bindgen(js_name = buildBatchUpdateRequests, unchecked_return_type = "BatchUpdateRequest[]")]
 pub fn build_requests(
