@@ -288,13 +288,12 @@ fn is_header_safe(s: &str) -> bool {
 /// `https:` anywhere; `http:` only on loopback (`localhost`, `127.0.0.0/8`, `[::1]`), so a
 /// token never crosses a network in clear text. No credentials, query or fragment.
 pub fn normalize_base_url(url: &str) -> Result<String, String> {
-    let (scheme, rest) = url
-        .split_once("://")
+    let (scheme, rest) = crate::text::split_once(url, "://")
         .ok_or_else(|| "expected an absolute URL such as \"https://api.hubapi.com\"".to_owned())?;
     let scheme = scheme.to_ascii_lowercase();
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(end);
-    if authority.contains('@') {
+    let (authority, path) = rest.split_at_checked(end).unwrap_or((rest, ""));
+    if authority.bytes().any(|b| b == b'@') {
         return Err("must not contain credentials; pass accessToken instead".to_owned());
     }
     if path.contains(['?', '#']) {
@@ -326,7 +325,7 @@ pub fn normalize_base_url(url: &str) -> Result<String, String> {
 fn host_of(authority: &str) -> Option<String> {
     let (host, port) = if authority.starts_with('[') {
         let close = authority.find(']')?;
-        let (h, rest) = authority.split_at(close + 1);
+        let (h, rest) = authority.split_at_checked(close + 1)?;
         (h, rest.strip_prefix(':'))
     } else {
         match authority.split_once(':') {

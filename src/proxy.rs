@@ -163,7 +163,7 @@ pub fn normalize_origin(o: &str) -> Option<String> {
         return Some(o.to_owned());
     }
     let o = o.trim_end_matches('/').to_ascii_lowercase();
-    let (scheme, rest) = o.split_once("://")?;
+    let (scheme, rest) = crate::text::split_once(&o, "://")?;
     let ok = matches!(scheme, "http" | "https")
         && !rest.is_empty()
         && !rest.contains(['/', '?', '#', '@', ' '])
@@ -203,7 +203,7 @@ impl ProxyConfig {
             Route::Run
         } else if let Some(object_type) = path
             .strip_suffix("/batch/update")
-            .and_then(|p| p.rsplit_once("/crm/v3/objects/"))
+            .and_then(|p| crate::text::rsplit_once(p, "/crm/v3/objects/"))
             .map(|(_, t)| t)
         {
             if !self.object_types.iter().any(|t| t == object_type) {

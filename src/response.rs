@@ -80,10 +80,10 @@ pub const REDACTED: &str = "[redacted]";
 /// a result or a log. Secrets shorter than 8 characters are not searched for: real tokens are
 /// far longer, and replacing a short string would corrupt ordinary data.
 pub fn redact_secret(text: &str, secret: &str) -> String {
-    if secret.len() < 8 || !text.contains(secret) {
+    if secret.len() < 8 {
         return text.to_owned();
     }
-    text.replace(secret, REDACTED)
+    crate::text::replace(text, secret, REDACTED)
 }
 
 /// The token of a request's `Authorization: Bearer` header, if any.
@@ -246,7 +246,7 @@ fn non_empty(s: &str) -> Option<String> {
 /// Each element becomes an [`ErrorDetail`]: `message`, `code` from `error`, `in` from `name`.
 /// Returns nothing when the message holds no such array.
 pub fn parse_embedded_details(message: &str) -> Vec<ErrorDetail> {
-    let Some(start) = message.find(": [").map(|i| i + 2) else {
+    let Some(start) = crate::text::find(message, ": [").map(|i| i + 2) else {
         return Vec::new();
     };
     let Some(tail) = message.get(start..) else {

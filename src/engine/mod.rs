@@ -540,7 +540,7 @@ fn splittable(error: &HubSpotError) -> bool {
 
 /// `scheme://host[:port]` of a URL, so messages never carry a path or query.
 fn origin_of(url: &str) -> String {
-    match url.split_once("://") {
+    match crate::text::split_once(url, "://") {
         Some((scheme, rest)) => {
             let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
             let authority = rest.get(..end).unwrap_or_default();

@@ -265,7 +265,9 @@ fn error_json(e: &HubSpotError) -> String {
 }
 
 fn path_of(url: &str) -> String {
-    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let rest = crate::text::split_once(url, "://")
+        .map(|(_, r)| r)
+        .unwrap_or(url);
     match rest.find('/') {
         Some(i) => rest.get(i..).unwrap_or("/").to_owned(),
         None => "/".to_owned(),

@@ -1,0 +1,108 @@
+//! Substring search on bytes.
+//!
+//! `str::find`, `split_once`, `contains` and `replace` with a `&str` pattern (and `contains`
+//! with a non-ASCII `char`, which searches for its UTF-8 bytes) use std's two-way searcher,
+//! whose code and panic paths (char-boundary messages that format with `{:?}`, and with them
+//! the Unicode printable tables) cost about 5 KB of wasm. The core searches for a handful of
+//! short needles, so a plain byte search does the same job. Every match of a non-empty `&str`
+//! needle in a `&str` starts and ends on character boundaries, so the `get`s below never fail.
+
+/// Byte offset of the first occurrence of `needle` in `hay`.
+pub fn find(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let (&first, rest) = n.split_first()?;
+    let mut from = 0;
+    while let Some(i) = h.get(from..)?.iter().position(|&b| b == first) {
+        let at = from + i;
+        if h.get(at + 1..at + n.len()) == Some(rest) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// Byte offset of the last occurrence of `needle` in `hay`.
+pub fn rfind(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return None;
+    }
+    (0..=h.len().checked_sub(n.len())?)
+        .rev()
+        .find(|&at| h.get(at..at + n.len()) == Some(n))
+}
+
+/// Whether `needle` occurs in `hay`.
+pub fn contains(hay: &str, needle: &str) -> bool {
+    find(hay, needle).is_some()
+}
+
+/// The text before and after the first `needle`.
+pub fn split_once<'a>(hay: &'a str, needle: &str) -> Option<(&'a str, &'a str)> {
+    let at = find(hay, needle)?;
+    Some((hay.get(..at)?, hay.get(at + needle.len()..)?))
+}
+
+/// The text before and after the last `needle`.
+pub fn rsplit_once<'a>(hay: &'a str, needle: &str) -> Option<(&'a str, &'a str)> {
+    let at = rfind(hay, needle)?;
+    Some((hay.get(..at)?, hay.get(at + needle.len()..)?))
+}
+
+/// `hay` with every `needle` replaced by `with`, left to right without overlaps.
+pub fn replace(hay: &str, needle: &str, with: &str) -> String {
+    let mut out = String::with_capacity(hay.len());
+    let mut rest = hay;
+    while let Some((before, after)) = split_once(rest, needle) {
+        out.push_str(before);
+        out.push_str(with);
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn by_hand() {
+        assert_eq!(find("https://x", "://"), Some(5));
+        assert_eq!(find("aaab", "ab"), Some(2));
+        assert_eq!(find("ab", "abc"), None);
+        assert_eq!(find("abc", ""), None);
+        assert_eq!(
+            rfind("/crm/v3/objects/a/crm/v3/objects/b", "/crm/v3/objects/"),
+            Some(17)
+        );
+        assert_eq!(rfind("ab", "abc"), None);
+        assert_eq!(split_once("k: [1]", ": ["), Some(("k", "1]")));
+        assert_eq!(rsplit_once("a.b.c", "."), Some(("a.b", "c")));
+        assert_eq!(replace("xtokx tokentoken", "token", "[r]"), "xtokx [r][r]");
+        assert_eq!(replace("aaa", "aa", "b"), "ba");
+        assert_eq!(replace("é€é", "€", "e"), "éeé");
+        assert!(contains("\u{FFFD}x", "\u{FFFD}"));
+    }
+
+    fn small() -> impl Strategy<Value = String> {
+        // A small alphabet (with multi-byte characters) so needles are often found.
+        "[ab/:é€]{0,12}"
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn agrees_with_std(hay in small(), needle in "[ab/:é€]{1,3}", with in "[xé]{0,2}") {
+            prop_assert_eq!(find(&hay, &needle), hay.find(needle.as_str()));
+            prop_assert_eq!(rfind(&hay, &needle), hay.rfind(needle.as_str()));
+            prop_assert_eq!(contains(&hay, &needle), hay.contains(needle.as_str()));
+            prop_assert_eq!(split_once(&hay, &needle), hay.split_once(needle.as_str()));
+            prop_assert_eq!(rsplit_once(&hay, &needle), hay.rsplit_once(needle.as_str()));
+            prop_assert_eq!(replace(&hay, &needle, &with), hay.replace(needle.as_str(), &with));
+        }
+    }
+}
