@@ -150,10 +150,16 @@ pub fn parse_options(
             continue;
         }
         if !allowed.contains(&key.as_str()) {
-            return Err(fail(format!(
-                "options.{key}: unknown option (known: {})",
-                allowed.join(", ")
-            )));
+            // A loop rather than `join`, whose generic copy code costs ~1 KB of wasm.
+            let mut msg = format!("options.{key}: unknown option (known: ");
+            for (i, k) in allowed.iter().enumerate() {
+                if i > 0 {
+                    msg.push_str(", ");
+                }
+                msg.push_str(k);
+            }
+            msg.push(')');
+            return Err(fail(msg));
         }
         match key.as_str() {
             "accessToken" => match value {

@@ -32,7 +32,9 @@ impl Ledger {
     /// A ledger of `n` pending inputs.
     pub fn new(n: usize) -> Self {
         Ledger {
-            slots: vec![Slot::Pending; n],
+            // Not `vec![Slot::Pending; n]`: that clones, and links a second copy of the
+            // clone code of every type inside a `Slot`.
+            slots: std::iter::repeat_with(|| Slot::Pending).take(n).collect(),
             done: 0,
             failed: 0,
             updated: 0,
