@@ -145,13 +145,25 @@ where
         let text = json::to_string(ours);
         let again = hubspot_batch::read::from_str(&text, read)
             .expect("read:: reads json::to_string's output");
-        assert_eq!(&again, ours, "json::to_string round trip");
         let via_serde: T =
             serde_json::from_str(&text).expect("serde_json reads json::to_string's output");
-        assert_eq!(
-            &via_serde, ours,
-            "json::to_string output read by serde_json"
-        );
+        // A number beyond f64 (in a free-form field such as `subCategory`) reads as ±inf,
+        // as in JS, and is written as `null`, as JSON.stringify does: such a value cannot
+        // come back the same, but what is written must then be a fixed point.
+        if json::parse(body).map_or(true, |v| all_finite(&v)) {
+            assert_eq!(&again, ours, "json::to_string round trip");
+            assert_eq!(
+                &via_serde, ours,
+                "json::to_string output read by serde_json"
+            );
+        } else {
+            assert_eq!(json::to_string(&again), text, "json::to_string fixed point");
+            assert_eq!(
+                json::to_string(&via_serde),
+                text,
+                "json::to_string fixed point (serde_json)"
+            );
+        }
     }
 }
 
