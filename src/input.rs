@@ -205,7 +205,7 @@ pub fn plain_decimal(repr: &str) -> String {
             out.push('0');
         }
     } else {
-        let (a, b) = digits.split_at(k as usize);
+        let (a, b) = digits.split_at_checked(k as usize).unwrap_or((digits, ""));
         out.push_str(a);
         out.push('.');
         out.push_str(b);
@@ -231,7 +231,7 @@ pub fn format_value(value: &Value) -> Result<String, String> {
                 let Value::Str(s) = item else {
                     return Err(format!("[{i}]: expected string, got {}", type_name(item)));
                 };
-                if s.contains(';') {
+                if s.as_bytes().contains(&b';') {
                     return Err(format!(
                         "[{i}]: contains \";\", which HubSpot uses to separate the values of a multi-select property"
                     ));

@@ -238,7 +238,7 @@ impl<'a> Scan<'a> {
         }
         let text = self.t.get(start..self.pos)?;
         // Only finite numbers: String(n) never writes an exponent beyond 308.
-        if text.contains('e') {
+        if text.as_bytes().contains(&b'e') {
             crate::input::parse_f64(text).filter(|n| n.is_finite())?;
         }
         Some(text)
@@ -352,7 +352,7 @@ impl<'a> Scan<'a> {
                         let item = self.string()?;
                         let inner = item.get(1..item.len() - 1)?;
                         // HubSpot separates multi-select values with ";".
-                        if inner.contains(';') {
+                        if inner.as_bytes().contains(&b';') {
                             return None;
                         }
                         if !first {
@@ -375,7 +375,7 @@ impl<'a> Scan<'a> {
             _ => {
                 let text = self.number()?;
                 out.push('"');
-                if text.contains('e') {
+                if text.as_bytes().contains(&b'e') {
                     out.push_str(&plain_decimal(text));
                 } else {
                     out.push_str(text);
