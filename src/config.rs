@@ -11,9 +11,12 @@ pub const DEFAULT_BASE_URL: &str = "https://api.hubapi.com";
 pub const DEFAULT_OBJECT_TYPE: &str = "0-3";
 /// HubSpot's limit on inputs per batch request.
 pub const MAX_BATCH_SIZE: usize = 100;
-/// Default requests in flight at once. Enough to use a 100-per-10 s window within a few
-/// percent of its bound at typical latencies (see BENCHMARKS.md), low enough to be polite.
-pub const DEFAULT_CONCURRENCY: usize = 10;
+/// Default requests in flight with pacing off (`rateLimit: null`), where concurrency is the
+/// only throttle left.
+pub const UNPACED_CONCURRENCY: usize = 10;
+/// The default concurrency never exceeds this: HubSpot's highest tier allows 250 requests
+/// per 10 s, so a larger default would only matter for limits HubSpot does not have.
+pub const MAX_DEFAULT_CONCURRENCY: usize = 250;
 /// Default retries after the first attempt of each request.
 pub const DEFAULT_MAX_RETRIES: u32 = 5;
 /// Default per-attempt timeout.
@@ -33,6 +36,19 @@ pub const DEFAULT_RATE_LIMIT: RateLimit = RateLimit {
     requests: 100,
     interval_ms: 10_000.0,
 };
+
+/// Requests in flight when `concurrency` is not given: a whole window of the rate limit (at
+/// most [`MAX_DEFAULT_CONCURRENCY`]), so that each window goes out at once and the pacing
+/// alone decides when requests leave; [`UNPACED_CONCURRENCY`] with pacing off. A lower
+/// concurrency caps throughput at `concurrency` per round trip: 10 in flight at 50 ms need
+/// 0.5 s of round trips per 100-request window, which the next window inherits.
+pub const fn default_concurrency(rate_limit: Option<RateLimit>) -> usize {
+    match rate_limit {
+        Some(r) if (r.requests as usize) < MAX_DEFAULT_CONCURRENCY => r.requests as usize,
+        Some(_) => MAX_DEFAULT_CONCURRENCY,
+        None => UNPACED_CONCURRENCY,
+    }
+}
 
 /// A string that must never be printed. `Debug` and `Display` show `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -66,7 +82,8 @@ pub struct ClientConfig {
     pub object_type: String,
     /// Inputs per batch, 1..=100.
     pub batch_size: usize,
-    /// Requests in flight at most.
+    /// Requests in flight at most. [`parse_options`] defaults it to
+    /// [`default_concurrency`] of the parsed rate limit; `Default` to that of the default one.
     pub concurrency: usize,
     /// Rolling-window pacing; `None` turns pacing off.
     pub rate_limit: Option<RateLimit>,
@@ -83,7 +100,7 @@ impl Default for ClientConfig {
             base_url: DEFAULT_BASE_URL.to_owned(),
             object_type: DEFAULT_OBJECT_TYPE.to_owned(),
             batch_size: MAX_BATCH_SIZE,
-            concurrency: DEFAULT_CONCURRENCY,
+            concurrency: default_concurrency(Some(DEFAULT_RATE_LIMIT)),
             rate_limit: Some(DEFAULT_RATE_LIMIT),
             max_retries: DEFAULT_MAX_RETRIES,
             timeout_ms: DEFAULT_TIMEOUT_MS,
@@ -145,6 +162,7 @@ pub fn parse_options(
     let mut config = ClientConfig::default();
     let mut id_property = None;
     let mut base_url_given = false;
+    let mut concurrency_given = false;
     for (key, value) in entries {
         if matches!(value, Value::Undefined) {
             continue;
@@ -210,7 +228,8 @@ pub fn parse_options(
             "concurrency" => {
                 config.concurrency = integer(value, 1, 1000.0)
                     .ok_or_else(|| fail("options.concurrency: expected an integer from 1 to 1000".to_owned()))?
-                    as usize
+                    as usize;
+                concurrency_given = true;
             }
             "maxRetries" => {
                 config.max_retries = integer(value, 0, 100.0)
@@ -240,6 +259,9 @@ pub fn parse_options(
             "options.accessToken: required when calling HubSpot directly; without a token, set baseUrl to a proxy that adds it"
                 .to_owned(),
         ));
+    }
+    if !concurrency_given {
+        config.concurrency = default_concurrency(config.rate_limit);
     }
     Ok(ParsedOptions {
         config,
@@ -428,6 +450,7 @@ mod tests {
         assert_eq!(p.config.batch_size, 100);
         assert_eq!(p.config.rate_limit, Some(DEFAULT_RATE_LIMIT));
         assert_eq!(p.config.object_type, "0-3");
+        assert_eq!(p.config.concurrency, 100, "a whole default window");
         assert!(opts(vec![]).unwrap_err().message.contains("accessToken"));
         assert!(opts(vec![("baseUrl", Value::Str("http://127.0.0.1:1".into()))]).is_ok());
     }
@@ -467,6 +490,40 @@ mod tests {
             })
         );
         assert!(opts(vec![tok, ("rateLimit", Value::Object(vec![]))]).is_err());
+    }
+
+    #[test]
+    fn default_concurrency_follows_the_rate_limit() {
+        let tok = ("accessToken", Value::Str("t".into()));
+        let rl = |n: f64| {
+            Value::Object(vec![
+                ("requests".into(), Value::Number(n)),
+                ("intervalMs".into(), Value::Number(10_000.0)),
+            ])
+        };
+        let conc = |e: Vec<(&str, Value)>| opts(e).unwrap().config.concurrency;
+        assert_eq!(conc(vec![tok.clone(), ("rateLimit", rl(190.0))]), 190);
+        assert_eq!(conc(vec![tok.clone(), ("rateLimit", rl(7.0))]), 7);
+        assert_eq!(conc(vec![tok.clone(), ("rateLimit", rl(5000.0))]), 250);
+        assert_eq!(conc(vec![tok.clone(), ("rateLimit", Value::Null)]), 10);
+        // Given, it wins, wherever it stands among the options.
+        assert_eq!(
+            conc(vec![
+                tok.clone(),
+                ("concurrency", Value::Number(3.0)),
+                ("rateLimit", rl(190.0))
+            ]),
+            3
+        );
+        assert_eq!(
+            conc(vec![
+                tok,
+                ("rateLimit", Value::Null),
+                ("concurrency", Value::Number(40.0))
+            ]),
+            40
+        );
+        assert_eq!(ClientConfig::default().concurrency, 100);
     }
 
     #[test]

@@ -75,6 +75,9 @@ struct Batch {
     /// Attempts made so far.
     attempts: u32,
     not_before: f64,
+    /// The request body, once encoded (by [`Engine::prepare`], or at the first send); a
+    /// retry sends the same one.
+    body: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -130,6 +133,7 @@ impl Engine {
                 indexes,
                 attempts: 0,
                 not_before: now,
+                body: None,
             })
             .collect();
         let stats = RunStats {
@@ -215,25 +219,67 @@ impl Engine {
         if let Some(w) = self.window.as_mut() {
             w.on_send(id);
         }
+        let body = match &batch.body {
+            Some(body) => body.clone(),
+            None => {
+                let body = self.encode(&batch.indexes);
+                batch.body = Some(body.clone());
+                body
+            }
+        };
         let request = HttpRequest {
             url: self.url.clone(),
             method: "POST",
             headers: self.headers.clone(),
-            body: request::encode_body(batch.indexes.iter().filter_map(|&i| self.inputs.get(i))),
+            body,
             input_indexes: batch.indexes.clone(),
         };
         self.in_flight.push(InFlight { id, batch });
         Action::Send(Outgoing { id, request })
     }
 
+    fn encode(&self, indexes: &[usize]) -> String {
+        request::encode_body(indexes.iter().filter_map(|&i| self.inputs.get(i)))
+    }
+
+    /// Encodes ahead the bodies of the next requests to send (as many as may be in flight at
+    /// once), and returns how many it encoded. For a driver with time on its hands (waiting
+    /// for the window with nothing in flight): the next window then leaves at the pace of its
+    /// slots, without building each body as its slot frees.
+    pub fn prepare(&mut self) -> usize {
+        let mut done = 0;
+        for pos in 0..self.queue.len().min(self.config.concurrency) {
+            let Some(batch) = self.queue.get(pos) else {
+                break;
+            };
+            if batch.body.is_none() {
+                let body = self.encode(&batch.indexes);
+                if let Some(batch) = self.queue.get_mut(pos) {
+                    batch.body = Some(body);
+                }
+                done += 1;
+            }
+        }
+        done
+    }
+
     /// Feeds back how request `id` ended, at time `now`. Unknown ids are ignored.
     pub fn on_answer(&mut self, id: u64, outcome: Outcome, now: f64) {
+        self.on_answer_heard(id, outcome, now, now);
+    }
+
+    /// [`Engine::on_answer`] for a driver that knows when the answer reached it: `heard` is
+    /// when its status line and headers arrived (for a failure, when the failure was seen),
+    /// `now` is later, once its body was read. Pacing counts from `heard`, which is safe
+    /// because HubSpot counted the request before it answered; a `heard` after `now` is
+    /// taken as `now`.
+    pub fn on_answer_heard(&mut self, id: u64, outcome: Outcome, heard: f64, now: f64) {
         let Some(pos) = self.in_flight.iter().position(|f| f.id == id) else {
             return;
         };
         let InFlight { batch, .. } = self.in_flight.remove(pos);
         if let Some(w) = self.window.as_mut() {
-            w.on_answer(id, now);
+            w.on_answer(id, heard.min(now));
         }
         match outcome {
             Outcome::Http { status, meta, body } => self.on_http(batch, status, meta, body, now),
@@ -398,6 +444,7 @@ impl Engine {
                 indexes,
                 attempts: 0,
                 not_before: now,
+                body: None,
             });
         }
     }

@@ -41,6 +41,8 @@ struct Sim {
     pub window_429s: u32,
     pub requests: u32,
     pub attempts_per_body: BTreeMap<String, u32>,
+    /// Answers carry `X-HubSpot-RateLimit-Max` and `-Interval-Milliseconds` of `limit`.
+    rate_headers: bool,
 }
 
 impl Sim {
@@ -58,7 +60,21 @@ impl Sim {
             window_429s: 0,
             requests: 0,
             attempts_per_body: BTreeMap::new(),
+            rate_headers: false,
         }
+    }
+
+    /// [`Sim::respond`], plus HubSpot's rate-limit headers when `rate_headers` is set.
+    fn respond_with_headers(&mut self, req: &HttpRequest, now: f64) -> Outcome {
+        let mut outcome = self.respond(req, now);
+        if let (true, Some((limit, interval)), Outcome::Http { meta, .. }) =
+            (self.rate_headers, self.limit, &mut outcome)
+        {
+            meta.rate_max = Some(limit as u32);
+            meta.rate_interval_ms = Some(interval);
+            meta.rate_remaining = Some(limit.saturating_sub(self.arrivals.len()) as u32);
+        }
+        outcome
     }
 
     fn respond(&mut self, req: &HttpRequest, now: f64) -> Outcome {
@@ -242,7 +258,7 @@ fn drive(config: ClientConfig, inputs: Vec<SimplePublicObjectBatchInput>, sim: &
     for _ in 0..1_000_000 {
         match engine.poll(now) {
             Action::Send(out) => {
-                let outcome = sim.respond(&out.request, now);
+                let outcome = sim.respond_with_headers(&out.request, now);
                 pending.push((now + sim.latency, out.id, outcome));
                 max_in_flight = max_in_flight.max(engine.in_flight());
                 continue;
@@ -798,6 +814,124 @@ fn concurrency_is_bounded() {
 }
 
 #[test]
+fn default_options_send_a_whole_window_at_once() {
+    let mut engine = Engine::new(config(), inputs(25_000), 0.0, 1);
+    for i in 0..100 {
+        assert!(
+            matches!(engine.poll(0.0), Action::Send(_)),
+            "request {i} of the first window"
+        );
+    }
+    assert_eq!(engine.poll(0.0), Action::AwaitAnswer, "the window is full");
+}
+
+#[test]
+fn a_slot_frees_one_interval_after_the_answer_was_heard_not_read() {
+    let mut sim = Sim::new(2);
+    let mut engine = Engine::new(
+        ClientConfig {
+            batch_size: 1,
+            rate_limit: Some(RateLimit {
+                requests: 1,
+                interval_ms: 10_000.0,
+            }),
+            ..config()
+        },
+        inputs(2),
+        0.0,
+        1,
+    );
+    let Action::Send(first) = engine.poll(0.0) else {
+        panic!()
+    };
+    let answer = sim.respond(&first.request, 20.0);
+    // Headers at 50 ms, body read and parsed at 400 ms.
+    engine.on_answer_heard(first.id, answer, 50.0, 400.0);
+    assert_eq!(engine.poll(400.0), Action::WaitUntil(10_050.0));
+    // A `heard` later than `now` is taken as `now`.
+    let Action::Send(second) = engine.poll(10_050.0) else {
+        panic!()
+    };
+    let answer = sim.respond(&second.request, 10_060.0);
+    engine.on_answer_heard(second.id, answer, f64::INFINITY, 10_100.0);
+    assert_eq!(
+        engine
+            .window
+            .as_ref()
+            .and_then(RateWindow::earliest_release),
+        Some(20_100.0)
+    );
+}
+
+#[test]
+fn told_more_than_the_account_allows_it_sends_no_429s() {
+    let told = ClientConfig {
+        batch_size: 1,
+        rate_limit: Some(RateLimit {
+            requests: 190,
+            interval_ms: 10_000.0,
+        }),
+        concurrency: 190,
+        ..config()
+    };
+    let mut engine = Engine::new(told.clone(), inputs(1000), 0.0, 1);
+    let mut sent = 0;
+    while let Action::Send(_) = engine.poll(0.0) {
+        sent += 1;
+    }
+    assert_eq!(
+        sent, 100,
+        "no more than the lowest tier before HubSpot has answered"
+    );
+    // Through a whole run on a 100-per-10 s account whose answers say so: no 429 at all.
+    let mut sim = Sim::new(1000);
+    sim.limit = Some((100, 10_000.0));
+    sim.rate_headers = true;
+    let run = drive(told, inputs(1000), &mut sim);
+    assert_eq!(sim.window_429s, 0);
+    assert_eq!(run.result.unwrap().results.len(), 1000);
+}
+
+#[test]
+fn prepared_bodies_are_the_ones_sent() {
+    let cfg = ClientConfig {
+        batch_size: 10,
+        concurrency: 3,
+        ..config()
+    };
+    let mut fresh = Engine::new(cfg.clone(), inputs(100), 0.0, 5);
+    let mut prepared = Engine::new(cfg, inputs(100), 0.0, 5);
+    assert_eq!(prepared.prepare(), 3, "as many as may be in flight at once");
+    assert_eq!(prepared.prepare(), 0, "already done");
+    for _ in 0..4 {
+        let (Action::Send(a), Action::Send(b)) = (fresh.poll(0.0), prepared.poll(0.0)) else {
+            break;
+        };
+        assert_eq!(a.request, b.request);
+    }
+}
+
+#[test]
+fn a_retry_sends_the_same_body() {
+    let mut engine = Engine::new(config(), inputs(5), 0.0, 1);
+    let Action::Send(first) = engine.poll(0.0) else {
+        panic!()
+    };
+    engine.on_answer(
+        first.id,
+        error_outcome(503, "SERVICE_UNAVAILABLE", "try again"),
+        10.0,
+    );
+    let Action::WaitUntil(t) = engine.poll(10.0) else {
+        panic!()
+    };
+    let Action::Send(again) = engine.poll(t) else {
+        panic!()
+    };
+    assert_eq!(again.request.body, first.request.body);
+}
+
+#[test]
 fn empty_run_is_done_at_once() {
     let mut engine = Engine::new(config(), vec![], 0.0, 1);
     assert_eq!(engine.poll(0.0), Action::Done);
@@ -816,6 +950,131 @@ fn fault_strategy() -> impl Strategy<Value = Fault> {
         1 => any::<bool>().prop_map(|applied| Fault::Malformed { applied }),
         1 => Just(Fault::ApplyThen500),
     ]
+}
+
+/// One request's timing: to HubSpot, HubSpot's own time, back to us, then reading the body.
+type Timing = (f64, f64, f64, f64);
+
+enum Event {
+    /// The request reaches HubSpot, which counts it and decides its answer.
+    Arrive(u64, HttpRequest, Timing),
+    /// Its headers reached us at `.2`; its body is read now.
+    Read(u64, Outcome, f64),
+}
+
+/// Drives the engine with every request arriving, being answered and being read after its
+/// own delays, and returns HubSpot's arrival times of the requests it accepted.
+fn drive_with_timings(
+    config: ClientConfig,
+    n: usize,
+    sim: &mut Sim,
+    timings: &[Timing],
+) -> (Result<BatchUpdateResult, HubSpotError>, Vec<f64>) {
+    let mut engine = Engine::new(config, inputs(n), 0.0, 3);
+    let mut now = 0.0;
+    let mut events: Vec<(f64, Event)> = Vec::new();
+    let mut accepted = Vec::new();
+    let mut sent = 0usize;
+    for _ in 0..1_000_000 {
+        match engine.poll(now) {
+            Action::Send(out) => {
+                let t = timings[sent % timings.len()];
+                sent += 1;
+                events.push((now + t.0, Event::Arrive(out.id, out.request, t)));
+                continue;
+            }
+            Action::Done => return (engine.finish(now), accepted),
+            Action::WaitUntil(t) => {
+                assert!(t > now);
+                now = events.iter().map(|e| e.0).fold(t, f64::min);
+            }
+            Action::AwaitAnswer => {
+                now = events.iter().map(|e| e.0).fold(f64::INFINITY, f64::min);
+                assert!(now.is_finite(), "awaiting an answer with none in flight");
+            }
+        }
+        while let Some(pos) = events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.0 <= now)
+            .min_by(|a, b| a.1 .0.total_cmp(&b.1 .0))
+            .map(|(i, _)| i)
+        {
+            let (at, event) = events.remove(pos);
+            match event {
+                Event::Arrive(id, request, (_, server, back, read)) => {
+                    let before = sim.window_429s;
+                    let outcome = sim.respond_with_headers(&request, at);
+                    if sim.window_429s == before {
+                        accepted.push(at);
+                    }
+                    let heard = at + server + back;
+                    events.push((heard + read, Event::Read(id, outcome, heard)));
+                }
+                Event::Read(id, outcome, heard) => engine.on_answer_heard(id, outcome, heard, now),
+            }
+        }
+    }
+    panic!("engine did not finish");
+}
+
+/// The most accepted arrivals in any window of `interval` (half-open, as HubSpot counts).
+fn max_in_window(times: &[f64], interval: f64) -> usize {
+    let mut t = times.to_vec();
+    t.sort_by(f64::total_cmp);
+    let (mut best, mut j) = (0, 0);
+    for i in 0..t.len() {
+        while t[i] - t[j] >= interval {
+            j += 1;
+        }
+        best = best.max(i - j + 1);
+    }
+    best
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Contract point 3 under any timing: however long each request takes to reach
+    /// HubSpot, to be answered and to be read, pacing from the moment the answer was heard
+    /// keeps HubSpot's count within its limit (no 429), with the default concurrency (a whole
+    /// window in flight) or any other, and when told a higher limit than the account has.
+    #[test]
+    fn pacing_never_exceeds_the_limit_whatever_the_timing(
+        server_limit in prop_oneof![1usize..=200, 100usize..=120],
+        told_above in prop::option::of(1u32..100),
+        n in 1usize..600,
+        concurrency in prop::option::of(1usize..300),
+        headers in any::<bool>(),
+        timings in prop::collection::vec(
+            (0.0f64..300.0, 0.0f64..300.0, 0.0f64..300.0, 0.0f64..500.0),
+            1..40,
+        ),
+    ) {
+        let interval = 10_000.0;
+        // Told more than the account allows is only survivable when the account allows
+        // the lowest tier (every HubSpot account does) and its answers say how much.
+        let above = if headers && server_limit as u32 >= window::UNCONFIRMED_LIMIT {
+            told_above.unwrap_or(0)
+        } else {
+            0
+        };
+        let told = server_limit as u32 + above;
+        let rate_limit = Some(RateLimit { requests: told, interval_ms: interval });
+        let config = ClientConfig {
+            batch_size: 1,
+            rate_limit,
+            concurrency: concurrency.unwrap_or(crate::config::default_concurrency(rate_limit)),
+            ..config()
+        };
+        let mut sim = Sim::new(n);
+        sim.limit = Some((server_limit, interval));
+        sim.rate_headers = headers;
+        let (result, accepted) = drive_with_timings(config, n, &mut sim, &timings);
+        prop_assert_eq!(sim.window_429s, 0);
+        prop_assert!(max_in_window(&accepted, interval) <= server_limit);
+        prop_assert_eq!(result.unwrap().results.len(), n);
+    }
 }
 
 proptest! {

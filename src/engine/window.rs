@@ -3,8 +3,15 @@
 //! A request holds a slot from the moment it is sent until `interval` after its answer
 //! arrived. HubSpot counts a request when it receives it, which is after we send it and
 //! before we hear back, so releasing the slot relative to the answer can never let HubSpot
-//! see more than `requests` in any window, whatever the latency or its jitter. The cost is
-//! about one latency per window, measured in BENCHMARKS.md.
+//! see more than `requests` in any window, whatever the latency or its jitter. "Heard back"
+//! is the moment the answer's status line and headers reached us (HubSpot had counted the
+//! request before it sent them), not when its body was read and parsed: the earliest time
+//! we can prove, and the one that keeps our own processing out of the pacing. The cost is
+//! the spread of one window's answers, carried into the next (BENCHMARKS.md).
+//!
+//! Until HubSpot has answered once, at most [`UNCONFIRMED_LIMIT`] slots are used, whatever
+//! limit the window was given: every account allows that many, and the first answer's
+//! `X-HubSpot-RateLimit-Max` says whether the account allows more.
 
 /// Where a slot stands.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -15,12 +22,17 @@ enum Slot {
     Until(f64),
 }
 
+/// Slots usable before the first answer: HubSpot's lowest tier, 100 per 10 s.
+pub const UNCONFIRMED_LIMIT: u32 = 100;
+
 /// A rolling window of at most `limit` requests per `interval` milliseconds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RateWindow {
     limit: u32,
     interval: f64,
     slots: Vec<Slot>,
+    /// Whether HubSpot has answered once (and so told its own limit, if it tells).
+    confirmed: bool,
 }
 
 impl RateWindow {
@@ -30,7 +42,18 @@ impl RateWindow {
             limit: limit.max(1),
             interval: interval_ms,
             slots: Vec::new(),
+            confirmed: false,
         }
+    }
+
+    /// Slots usable now: the limit, or at most [`UNCONFIRMED_LIMIT`] before the first answer.
+    fn usable(&self) -> usize {
+        let limit = if self.confirmed {
+            self.limit
+        } else {
+            self.limit.min(UNCONFIRMED_LIMIT)
+        };
+        limit as usize
     }
 
     /// Requests allowed per window now (it may shrink to what HubSpot reports).
@@ -47,11 +70,12 @@ impl RateWindow {
     /// answered slot frees, or `None` if every slot waits on an answer.
     pub fn next_free(&mut self, now: f64) -> Option<f64> {
         self.prune(now);
-        if self.slots.len() < self.limit as usize {
+        let usable = self.usable();
+        if self.slots.len() < usable {
             return Some(now);
         }
         // Full: the slot that frees first decides, counting how many must free.
-        let excess = self.slots.len() + 1 - self.limit as usize;
+        let excess = self.slots.len() + 1 - usable;
         let mut releases: Vec<f64> = self
             .slots
             .iter()
@@ -94,17 +118,21 @@ impl RateWindow {
         self.slots.push(Slot::InFlight(id));
     }
 
-    /// Records the answer (or failure) of request `id` at `now`.
-    pub fn on_answer(&mut self, id: u64, now: f64) {
+    /// Records that request `id` was answered (or failed) at `heard`: the time its answer
+    /// reached us, which HubSpot's arrival precedes.
+    pub fn on_answer(&mut self, id: u64, heard: f64) {
         let interval = self.interval;
         if let Some(slot) = self.slots.iter_mut().find(|s| **s == Slot::InFlight(id)) {
-            *slot = Slot::Until(now + interval);
+            *slot = Slot::Until(heard + interval);
         }
     }
 
     /// Adopts HubSpot's own figures when they are stricter than ours, so a client told
-    /// 190 per 10 s on a 100-per-10 s account stops hitting 429s after its first answer.
+    /// 190 per 10 s on a 100-per-10 s account sends no more than 100 in its first window
+    /// (the most usable before this first answer) and none beyond the account's limit after.
+    /// Called for every HTTP answer: any answer confirms the limit, headers or not.
     pub fn observe(&mut self, max: Option<u32>, interval_ms: Option<f64>) {
+        self.confirmed = true;
         if let Some(m) = max {
             if m >= 1 && m < self.limit {
                 self.limit = m;
@@ -135,6 +163,33 @@ mod tests {
         assert_eq!(w.next_free(1050.0), Some(1050.0));
         w.on_send(3);
         assert_eq!(w.next_free(1050.0), Some(1070.0));
+    }
+
+    #[test]
+    fn uses_at_most_the_lowest_tier_until_the_first_answer() {
+        let mut w = RateWindow::new(190, 10_000.0);
+        for id in 0..100 {
+            assert_eq!(w.next_free(0.0), Some(0.0));
+            w.on_send(id);
+        }
+        assert_eq!(w.next_free(0.0), None, "101st waits for an answer");
+        w.on_answer(0, 40.0);
+        assert_eq!(
+            w.next_free(50.0),
+            Some(10_040.0),
+            "an answer alone does not confirm: a network error tells nothing"
+        );
+        w.observe(None, None);
+        assert_eq!(w.next_free(50.0), Some(50.0), "confirmed: 190 usable");
+        let mut small = RateWindow::new(5, 1000.0);
+        for id in 0..5 {
+            small.on_send(id);
+        }
+        assert_eq!(
+            small.next_free(0.0),
+            None,
+            "below 100 the limit is the limit"
+        );
     }
 
     #[test]

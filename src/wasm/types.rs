@@ -56,7 +56,8 @@ pub struct ClientOptions {
     /// Token, base URL, object type, batch size.
     #[serde(flatten)]
     pub request: RequestOptions,
-    /// Requests in flight at most, default 10.
+    /// Requests in flight at most; default: the rate limit's `requests` (at most 250), or
+    /// 10 with `rateLimit: null`.
     #[tsify(optional)]
     pub concurrency: Option<u32>,
     /// Rolling-window pacing, default `{ requests: 100, intervalMs: 10_000 }`; `null` = off.
