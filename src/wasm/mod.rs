@@ -12,7 +12,7 @@ mod proxy;
 mod transport;
 mod types;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Function, Promise};
@@ -140,9 +140,40 @@ fn prepare(
 /// State shared between the driver and its in-flight attempts.
 #[derive(Default)]
 struct Shared {
-    answers: Vec<(u64, Outcome)>,
-    controllers: Vec<(u64, AbortController)>,
+    /// Finished attempts: id, outcome, and when the answer was heard.
+    answers: Vec<(u64, Outcome, f64)>,
+    /// Attempts in flight, oldest first.
+    attempts: Vec<InFlightAttempt>,
     aborted: bool,
+}
+
+struct InFlightAttempt {
+    id: u64,
+    controller: AbortController,
+    timed_out: Rc<Cell<bool>>,
+    /// Its `timeoutMs` timer, once it runs (see [`TIMED_AT_ONCE`]).
+    timer: Option<transport::Timer>,
+}
+
+/// How many of the oldest unanswered attempts have their `timeoutMs` running. Browsers
+/// open at most 6 HTTP/1.1 connections per origin and a Cloudflare Worker at most 6 at once,
+/// and both queue further requests inside `fetch()`: the clock of an attempt starts once it
+/// is among the 6 oldest still unanswered, when such a client would have sent it, so time
+/// spent queued behind the others is never taken for HubSpot's silence. Where nothing
+/// queues (Node, HTTP/2) this only matters when 6 older attempts are all stuck, and then
+/// the run detects hung requests 6 at a time.
+const TIMED_AT_ONCE: usize = 6;
+
+/// A wait at least this long, with nothing in flight, is used to build request bodies ahead.
+const PREPARE_SLACK_MS: f64 = 50.0;
+
+/// Starts the timers of the oldest attempts that have none yet.
+fn start_timers(shared: &mut Shared, timeout_ms: f64) {
+    for a in shared.attempts.iter_mut().take(TIMED_AT_ONCE) {
+        if a.timer.is_none() {
+            a.timer = Some(transport::deadline(timeout_ms, &a.controller, &a.timed_out));
+        }
+    }
 }
 
 async fn run(
@@ -186,9 +217,9 @@ async fn run(
             Err(e) => Err(errors::to_js(&e)),
         },
         Drive::Aborted => {
-            let controllers = std::mem::take(&mut shared.borrow_mut().controllers);
-            for (_, c) in controllers {
-                c.abort();
+            let attempts = std::mem::take(&mut shared.borrow_mut().attempts);
+            for a in attempts {
+                a.controller.abort();
             }
             engine.abort();
             let result = convert::to_js(&engine.into_result(BatchStatus::Canceled, now())).ok();
@@ -221,8 +252,8 @@ async fn drive(
             return Drive::Aborted;
         }
         let answers = std::mem::take(&mut shared.borrow_mut().answers);
-        for (id, outcome) in answers {
-            engine.on_answer(id, outcome, now());
+        for (id, outcome, heard) in answers {
+            engine.on_answer_heard(id, outcome, heard, now());
         }
         let progress = engine.progress();
         if progress != reported {
@@ -250,19 +281,29 @@ async fn drive(
                         continue;
                     }
                 };
-                shared
-                    .borrow_mut()
-                    .controllers
-                    .push((out.id, controller.clone()));
-                let (shared, waker, fetch) = (shared.clone(), waker.clone(), fetch.clone());
+                // fetch is called here, before the next request's body is built, so a
+                // window's first requests are on their way while the rest are prepared.
+                let attempt = transport::Attempt::start(fetch.as_ref(), &out.request, &controller);
+                let timed_out = Rc::new(Cell::new(false));
+                {
+                    let mut s = shared.borrow_mut();
+                    s.attempts.push(InFlightAttempt {
+                        id: out.id,
+                        controller,
+                        timed_out: timed_out.clone(),
+                        timer: None,
+                    });
+                    start_timers(&mut s, timeout_ms);
+                }
+                let (shared, waker) = (shared.clone(), waker.clone());
                 spawn_local(async move {
                     let id = out.id;
-                    let outcome =
-                        transport::attempt(fetch, out.request, timeout_ms, controller).await;
+                    let (outcome, heard) = transport::outcome(attempt.answer(&timed_out).await);
                     let mut s = shared.borrow_mut();
-                    s.controllers.retain(|(c, _)| *c != id);
+                    s.attempts.retain(|a| a.id != id);
                     if !s.aborted {
-                        s.answers.push((id, outcome));
+                        start_timers(&mut s, timeout_ms);
+                        s.answers.push((id, outcome, heard));
                     }
                     drop(s);
                     waker.wake();
@@ -270,7 +311,16 @@ async fn drive(
                 continue;
             }
             Action::Done => return Drive::Finished,
-            Action::WaitUntil(t) => Some((t - now()).max(0.0)),
+            Action::WaitUntil(t) => {
+                // Nothing in flight and time to spare (typically: waiting for the next
+                // window): build the next bodies now, rather than one by one as slots free,
+                // where they would delay the window's requests and the reading of answers.
+                if engine.in_flight() == 0 && t - now() >= PREPARE_SLACK_MS && engine.prepare() > 0
+                {
+                    continue;
+                }
+                Some((t - now()).max(0.0))
+            }
             Action::AwaitAnswer => None,
         };
         let promise = waker.arm();

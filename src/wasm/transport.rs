@@ -104,26 +104,99 @@ fn describe(e: &JsValue) -> String {
     msg
 }
 
-/// Sends one request and reads its answer within `timeout_ms`. `controller` is registered
-/// by the caller so that an abort of the whole run stops this attempt too.
-pub async fn attempt(
-    fetch: Option<Function>,
-    request: HttpRequest,
+/// One attempt whose `fetch` has been called: [`Attempt::start`] sends at once (so a request
+/// leaves before the driver builds the next one), [`Attempt::answer`] awaits the answer.
+/// The per-attempt timeout is the caller's: a timer that sets `timed_out` and aborts the
+/// attempt's controller ([`deadline`]).
+pub struct Attempt {
+    response: Result<Promise, String>,
+    /// Rejects when the attempt's controller aborts (timeout, or the caller aborting the run).
+    cancelled: Promise,
+    /// The token, to take out of whatever comes back.
+    secret: String,
+}
+
+impl Attempt {
+    /// Calls `fetch` now. `controller` is the caller's, so that an abort of the whole run
+    /// (or the caller's timeout) stops this attempt too.
+    pub fn start(
+        fetch: Option<&Function>,
+        request: &HttpRequest,
+        controller: &AbortController,
+    ) -> Attempt {
+        // A fetch (or a body) that ignores its signal must not hold the run: every await of
+        // the attempt races this promise, which rejects when the controller aborts.
+        let cancelled = Promise::new(&mut |_resolve, reject| {
+            let _ = controller
+                .signal()
+                .add_event_listener_with_callback("abort", &reject);
+        });
+        Attempt {
+            response: call_fetch(fetch, request, controller),
+            cancelled,
+            secret: response::bearer_token(&request.headers)
+                .unwrap_or_default()
+                .to_owned(),
+        }
+    }
+
+    /// Status, headers, body text, and when the status line and headers arrived (epoch ms);
+    /// or the `Timeout`/`Network` outcome when there is no answer. `timed_out` tells the two
+    /// apart once the controller has aborted.
+    pub async fn answer(
+        self,
+        timed_out: &Cell<bool>,
+    ) -> Result<(u16, ResponseMeta, String, f64), Outcome> {
+        let result = match self.response {
+            Ok(promise) => read_answer(&promise, &self.cancelled).await,
+            Err(e) => Err(e),
+        };
+        // Whatever came back may echo the token (in a body, or in a fetch error's message):
+        // take it out before anything else sees it.
+        let secret = self.secret.as_str();
+        match result {
+            Ok((status, meta, text, heard)) => {
+                Ok((status, meta, response::redact_secret(&text, secret), heard))
+            }
+            Err(_) if timed_out.get() => Err(Outcome::Timeout),
+            Err(e) => Err(Outcome::Network(response::redact_secret(&e, secret))),
+        }
+    }
+}
+
+/// A timer that, after `timeout_ms`, marks the attempt as timed out and aborts it.
+/// Dropping it cancels it.
+pub fn deadline(
     timeout_ms: f64,
-    controller: AbortController,
-) -> Outcome {
-    match exchange(fetch.as_ref(), &request, timeout_ms, controller).await {
-        Ok((status, meta, text)) => Outcome::Http {
-            status,
-            meta,
-            body: read_body(status, &text),
-        },
-        Err(outcome) => outcome,
+    controller: &AbortController,
+    timed_out: &Rc<Cell<bool>>,
+) -> Timer {
+    let flag = timed_out.clone();
+    let c = controller.clone();
+    Timer::start(timeout_ms, move || {
+        flag.set(true);
+        c.abort();
+    })
+}
+
+/// The engine's outcome of an answer, and when it was heard (now, for a failure).
+pub fn outcome(answer: Result<(u16, ResponseMeta, String, f64), Outcome>) -> (Outcome, f64) {
+    match answer {
+        Ok((status, meta, text, heard)) => (
+            Outcome::Http {
+                status,
+                meta,
+                body: read_body(status, &text),
+            },
+            heard,
+        ),
+        Err(outcome) => (outcome, js_sys::Date::now()),
     }
 }
 
 /// Sends one request and returns status, headers and body text (a JS string), or the
-/// `Timeout`/`Network` outcome when there is no answer in time.
+/// `Timeout`/`Network` outcome when there is no answer within `timeout_ms`. (The proxy's.)
+#[cfg(feature = "proxy")]
 pub async fn exchange(
     fetch: Option<&Function>,
     request: &HttpRequest,
@@ -131,40 +204,20 @@ pub async fn exchange(
     controller: AbortController,
 ) -> Result<(u16, ResponseMeta, String), Outcome> {
     let timed_out = Rc::new(Cell::new(false));
-    let timer = {
-        let flag = timed_out.clone();
-        let c = controller.clone();
-        Timer::start(timeout_ms, move || {
-            flag.set(true);
-            c.abort();
-        })
-    };
-    // A fetch (or a body) that ignores its signal must not hold the run: every await below
-    // races this promise, which rejects when the attempt's controller aborts (timeout, or
-    // the caller aborting the run).
-    let cancelled = Promise::new(&mut |_resolve, reject| {
-        let _ = controller
-            .signal()
-            .add_event_listener_with_callback("abort", &reject);
-    });
-    let result = send_and_read(fetch, request, &controller, &cancelled).await;
+    let timer = deadline(timeout_ms, &controller, &timed_out);
+    let answer = Attempt::start(fetch, request, &controller)
+        .answer(&timed_out)
+        .await;
     drop(timer);
-    // Whatever came back may echo the token (in a body, or in a fetch error's message):
-    // take it out before anything else sees it.
-    let secret = response::bearer_token(&request.headers).unwrap_or_default();
-    match result {
-        Ok((status, meta, text)) => Ok((status, meta, response::redact_secret(&text, secret))),
-        Err(_) if timed_out.get() => Err(Outcome::Timeout),
-        Err(e) => Err(Outcome::Network(response::redact_secret(&e, secret))),
-    }
+    answer.map(|(status, meta, text, _)| (status, meta, text))
 }
 
-async fn send_and_read(
+/// Calls fetch with the request; its promise, or why it could not be called.
+fn call_fetch(
     fetch: Option<&Function>,
     request: &HttpRequest,
     controller: &AbortController,
-    cancelled: &Promise,
-) -> Result<(u16, ResponseMeta, String), String> {
+) -> Result<Promise, String> {
     let fetch = resolve_fetch(fetch)?;
     let headers = Object::new();
     for (k, v) in &request.headers {
@@ -181,9 +234,16 @@ async fn send_and_read(
     let promise = fetch
         .call2(&JsValue::UNDEFINED, &request.url.as_str().into(), &init)
         .map_err(|e| describe(&e))?;
-    let response = race(&Promise::resolve(&promise), cancelled)
-        .await
-        .map_err(|e| describe(&e))?;
+    Ok(Promise::resolve(&promise))
+}
+
+async fn read_answer(
+    promise: &Promise,
+    cancelled: &Promise,
+) -> Result<(u16, ResponseMeta, String, f64), String> {
+    let response = race(promise, cancelled).await.map_err(|e| describe(&e))?;
+    // HubSpot counted the request before it sent this: the pacing counts from here.
+    let heard = js_sys::Date::now();
     // Every read goes through Reflect: an injected `fetch` may resolve to an object whose
     // getters throw, and a throw escaping here would leave the run waiting forever.
     let field = |k: &str| Reflect::get(&response, &k.into()).map_err(|e| describe(&e));
@@ -226,7 +286,10 @@ async fn send_and_read(
         return Err("the response body is not readable".to_owned());
     }
     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-    Ok((status, meta, String::from_utf8_lossy(&bytes).into_owned()))
+    // Valid UTF-8 (the usual case) is taken as is, without a second copy.
+    let text = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Ok((status, meta, text, heard))
 }
 
 /// Shortest round-trip text of a number, from the JS engine (see `input::format_number`).

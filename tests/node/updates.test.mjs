@@ -333,3 +333,61 @@ test("concurrency: at most `concurrency` requests in flight", () =>
     assert.equal(r.failed.length, 0);
     assert.equal(max, 3, `max in flight ${max}`);
   }));
+
+test("concurrency: by default a whole window is in flight at once (the rate limit's requests)", () =>
+  withEmu({ latencyMs: 300, rateLimit: { requests: 30, intervalMs: 10_000 } }, async (emu) => {
+    let inFlight = 0;
+    let max = 0;
+    const fetch = spyFetch(async (input, init) => {
+      inFlight++;
+      max = Math.max(max, inFlight);
+      try {
+        return await globalThis.fetch(input, init);
+      } finally {
+        inFlight--;
+      }
+    });
+    const inputs = dealInputs(range(1, 30));
+    const r = await client(emu, { fetch, batchSize: 1, rateLimit: { requests: 30, intervalMs: 10_000 } }).update(inputs);
+    assertAccountsForAll(r, inputs);
+    assert.equal(r.failed.length, 0);
+    assert.equal(max, 30, `max in flight ${max}`);
+    assert.equal(emu.emulator.getState().rateLimited, 0);
+  }));
+
+test("timeoutMs does not count the time a request waits for a connection (a browser's 6 per origin)", () =>
+  withEmu({ latencyMs: 250 }, async (emu) => {
+    // Like an HTTP/1.1 browser or a Worker: 6 requests on the wire, the others queued inside fetch().
+    let active = 0;
+    const queue = [];
+    const fetch = spyFetch(async (input, init) => {
+      if (active >= 6) await new Promise((r) => queue.push(r));
+      active++;
+      try {
+        return await globalThis.fetch(input, init);
+      } finally {
+        active--;
+        queue.shift()?.();
+      }
+    });
+    // 18 requests, 3 rounds of 250+ ms behind 6 connections: the last waits ~500 ms in the queue,
+    // longer than timeoutMs; counted from its fetch() call it would time out (and be sent twice).
+    const inputs = dealInputs(range(1, 18));
+    const r = await client(emu, { fetch, batchSize: 1, concurrency: 18, rateLimit: null, timeoutMs: 400, maxRetries: 0 }).update(inputs);
+    assertAccountsForAll(r, inputs);
+    assert.equal(r.failed.length, 0, JSON.stringify(r.failed[0]?.error));
+    assert.equal(r.stats.retries, 0);
+    assert.equal(emu.emulator.getLog().length, 18, "each request sent once");
+  }));
+
+test("timeoutMs still ends a hung request among many in flight", () =>
+  withEmu({}, async (emu) => {
+    emu.emulator.queueFaults(["hang"]);
+    const inputs = dealInputs(range(1, 20));
+    const t0 = performance.now();
+    const r = await client(emu, { batchSize: 1, timeoutMs: 400, maxRetries: 1 }).update(inputs);
+    assertAccountsForAll(r, inputs);
+    assert.equal(r.failed.length, 0);
+    assert.equal(r.stats.retries, 1, "the hung request, once");
+    assert.ok(performance.now() - t0 < 3000, "its timeout ran while the others were answered");
+  }));
