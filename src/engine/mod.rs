@@ -84,6 +84,8 @@ struct Batch {
 struct InFlight {
     id: u64,
     batch: Batch,
+    /// Its answer's headers have arrived ([`Engine::on_headers`]); the body may be read later.
+    heard: bool,
 }
 
 /// One `update()` run.
@@ -185,7 +187,8 @@ impl Engine {
                 Action::AwaitAnswer
             };
         }
-        if self.in_flight.len() >= self.config.concurrency {
+        // Requests whose answers have arrived but wait to be read are no longer on the wire.
+        if self.in_flight.iter().filter(|f| !f.heard).count() >= self.config.concurrency {
             return Action::AwaitAnswer;
         }
         let window_free = match self.window.as_mut() {
@@ -234,7 +237,11 @@ impl Engine {
             body,
             input_indexes: batch.indexes.clone(),
         };
-        self.in_flight.push(InFlight { id, batch });
+        self.in_flight.push(InFlight {
+            id,
+            batch,
+            heard: false,
+        });
         Action::Send(Outgoing { id, request })
     }
 
@@ -263,6 +270,40 @@ impl Engine {
         done
     }
 
+    /// Requests waiting to be sent (first attempts, retries and split halves).
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// The status line and headers of request `id`'s answer arrived at `heard`: everything
+    /// pacing needs (its slot frees one interval after `heard`, HubSpot's rate-limit headers
+    /// are read). The outcome itself follows with [`Engine::on_answer_heard`], so a driver may
+    /// put off reading a large body while it has better things to do; meanwhile the request
+    /// no longer counts against `concurrency`. Unknown ids are ignored.
+    pub fn on_headers(&mut self, id: u64, meta: &ResponseMeta, heard: f64) {
+        let Some(f) = self.in_flight.iter_mut().find(|f| f.id == id) else {
+            return;
+        };
+        if !heard.is_finite() {
+            return; // on_answer_heard will take `now` instead
+        }
+        f.heard = true;
+        self.pace(id, meta, heard);
+    }
+
+    /// The window's part of an HTTP answer heard at `heard`. Idempotent.
+    fn pace(&mut self, id: u64, meta: &ResponseMeta, heard: f64) {
+        if let Some(w) = self.window.as_mut() {
+            w.on_answer(id, heard);
+            w.observe(meta.rate_max, meta.rate_interval_ms);
+            if meta.rate_remaining == Some(0) {
+                // Someone else may share the account's budget: wait for a slot to free.
+                let until = w.earliest_release().unwrap_or(heard + TEN_SECONDLY_MS);
+                self.paused_until = self.paused_until.max(until);
+            }
+        }
+    }
+
     /// Feeds back how request `id` ended, at time `now`. Unknown ids are ignored.
     pub fn on_answer(&mut self, id: u64, outcome: Outcome, now: f64) {
         self.on_answer_heard(id, outcome, now, now);
@@ -278,12 +319,16 @@ impl Engine {
             return;
         };
         let InFlight { batch, .. } = self.in_flight.remove(pos);
-        if let Some(w) = self.window.as_mut() {
-            w.on_answer(id, heard.min(now));
-        }
+        let heard = heard.min(now);
         match outcome {
-            Outcome::Http { status, meta, body } => self.on_http(batch, status, meta, body, now),
+            Outcome::Http { status, meta, body } => {
+                self.pace(id, &meta, heard);
+                self.on_http(batch, status, meta, body, now)
+            }
             Outcome::Network(message) => {
+                if let Some(w) = self.window.as_mut() {
+                    w.on_answer(id, heard);
+                }
                 let reason = FailureReason::new(
                     None,
                     "NETWORK_ERROR",
@@ -293,6 +338,9 @@ impl Engine {
                 self.retry_or_fail(batch, reason, now + delay);
             }
             Outcome::Timeout => {
+                if let Some(w) = self.window.as_mut() {
+                    w.on_answer(id, heard);
+                }
                 let reason = FailureReason::new(
                     None,
                     "TIMEOUT",
@@ -308,14 +356,6 @@ impl Engine {
     }
 
     fn on_http(&mut self, batch: Batch, status: u16, meta: ResponseMeta, body: Body, now: f64) {
-        if let Some(w) = self.window.as_mut() {
-            w.observe(meta.rate_max, meta.rate_interval_ms);
-            if meta.rate_remaining == Some(0) {
-                // Someone else may share the account's budget: wait for a slot to free.
-                let until = w.earliest_release().unwrap_or(now + TEN_SECONDLY_MS);
-                self.paused_until = self.paused_until.max(until);
-            }
-        }
         let body = match body {
             Body::Batch(answer) if response::is_batch_status(status) => {
                 self.ledger.apply(

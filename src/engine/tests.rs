@@ -893,6 +893,54 @@ fn told_more_than_the_account_allows_it_sends_no_429s() {
 }
 
 #[test]
+fn an_answer_heard_but_not_yet_read_frees_its_concurrency_and_paces_from_its_headers() {
+    let mut sim = Sim::new(10);
+    let mut engine = Engine::new(
+        ClientConfig {
+            batch_size: 1,
+            concurrency: 1,
+            rate_limit: Some(RateLimit {
+                requests: 2,
+                interval_ms: 1000.0,
+            }),
+            ..config()
+        },
+        inputs(3),
+        0.0,
+        1,
+    );
+    let Action::Send(first) = engine.poll(0.0) else {
+        panic!()
+    };
+    assert_eq!(engine.poll(0.0), Action::AwaitAnswer, "concurrency 1");
+    let answer = sim.respond(&first.request, 10.0);
+    let Outcome::Http { meta, .. } = &answer else {
+        panic!()
+    };
+    engine.on_headers(first.id, meta, 20.0);
+    assert!(
+        matches!(engine.poll(20.0), Action::Send(_)),
+        "the first is off the wire"
+    );
+    assert_eq!(engine.in_flight(), 2, "but not settled");
+    assert_eq!(
+        engine.poll(21.0),
+        Action::AwaitAnswer,
+        "concurrency 1 again"
+    );
+    // Read later: the slot still counts from the headers.
+    engine.on_answer_heard(first.id, answer, 20.0, 900.0);
+    assert_eq!(engine.progress().done, 1);
+    assert_eq!(
+        engine
+            .window
+            .as_ref()
+            .and_then(RateWindow::earliest_release),
+        Some(1020.0)
+    );
+}
+
+#[test]
 fn prepared_bodies_are_the_ones_sent() {
     let cfg = ClientConfig {
         batch_size: 10,
@@ -958,6 +1006,8 @@ type Timing = (f64, f64, f64, f64);
 enum Event {
     /// The request reaches HubSpot, which counts it and decides its answer.
     Arrive(u64, HttpRequest, Timing),
+    /// Its headers reach us (told to the engine at once when the driver reads bodies later).
+    Headers(u64, ResponseMeta),
     /// Its headers reached us at `.2`; its body is read now.
     Read(u64, Outcome, f64),
 }
@@ -969,6 +1019,7 @@ fn drive_with_timings(
     n: usize,
     sim: &mut Sim,
     timings: &[Timing],
+    headers_first: bool,
 ) -> (Result<BatchUpdateResult, HubSpotError>, Vec<f64>) {
     let mut engine = Engine::new(config, inputs(n), 0.0, 3);
     let mut now = 0.0;
@@ -1009,8 +1060,12 @@ fn drive_with_timings(
                         accepted.push(at);
                     }
                     let heard = at + server + back;
+                    if let (true, Outcome::Http { meta, .. }) = (headers_first, &outcome) {
+                        events.push((heard, Event::Headers(id, meta.clone())));
+                    }
                     events.push((heard + read, Event::Read(id, outcome, heard)));
                 }
+                Event::Headers(id, meta) => engine.on_headers(id, &meta, now),
                 Event::Read(id, outcome, heard) => engine.on_answer_heard(id, outcome, heard, now),
             }
         }
@@ -1038,7 +1093,8 @@ proptest! {
     /// Contract point 3 under any timing: however long each request takes to reach
     /// HubSpot, to be answered and to be read, pacing from the moment the answer was heard
     /// keeps HubSpot's count within its limit (no 429), with the default concurrency (a whole
-    /// window in flight) or any other, and when told a higher limit than the account has.
+    /// window in flight) or any other, when told a higher limit than the account has, and
+    /// whether the driver reports the headers first and the body later or both at once.
     #[test]
     fn pacing_never_exceeds_the_limit_whatever_the_timing(
         server_limit in prop_oneof![1usize..=200, 100usize..=120],
@@ -1046,6 +1102,7 @@ proptest! {
         n in 1usize..600,
         concurrency in prop::option::of(1usize..300),
         headers in any::<bool>(),
+        headers_first in any::<bool>(),
         timings in prop::collection::vec(
             (0.0f64..300.0, 0.0f64..300.0, 0.0f64..300.0, 0.0f64..500.0),
             1..40,
@@ -1070,7 +1127,7 @@ proptest! {
         let mut sim = Sim::new(n);
         sim.limit = Some((server_limit, interval));
         sim.rate_headers = headers;
-        let (result, accepted) = drive_with_timings(config, n, &mut sim, &timings);
+        let (result, accepted) = drive_with_timings(config, n, &mut sim, &timings, headers_first);
         prop_assert_eq!(sim.window_429s, 0);
         prop_assert!(max_in_window(&accepted, interval) <= server_limit);
         prop_assert_eq!(result.unwrap().results.len(), n);

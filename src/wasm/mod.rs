@@ -140,11 +140,26 @@ fn prepare(
 /// State shared between the driver and its in-flight attempts.
 #[derive(Default)]
 struct Shared {
-    /// Finished attempts: id, outcome, and when the answer was heard.
-    answers: Vec<(u64, Outcome, f64)>,
+    /// Finished attempts, by id.
+    answers: Vec<(u64, Answer)>,
     /// Attempts in flight, oldest first.
     attempts: Vec<InFlightAttempt>,
     aborted: bool,
+}
+
+/// How an attempt ended, as its task hands it to the driver.
+enum Answer {
+    /// An HTTP answer, its body read but not parsed, and when its headers arrived.
+    Http(Heard),
+    /// No HTTP answer (timeout, network error), seen at this time.
+    Failed(Outcome, f64),
+}
+
+struct Heard {
+    status: u16,
+    meta: crate::response::ResponseMeta,
+    text: String,
+    heard: f64,
 }
 
 struct InFlightAttempt {
@@ -163,6 +178,15 @@ struct InFlightAttempt {
 /// queues (Node, HTTP/2) this only matters when 6 older attempts are all stuck, and then
 /// the run detects hung requests 6 at a time.
 const TIMED_AT_ONCE: usize = 6;
+
+/// Requests sent back to back before the driver yields to the event loop (a window's first
+/// requests then leave while the rest are built, instead of all after the last body).
+const SEND_BURST: usize = 8;
+
+/// Successful answers (large bodies) are parsed later while the next request to send is at
+/// least this far away and others are still awaited: then the server, which is still
+/// answering those, does not share the CPU with our parsing (see [`drive`]).
+const READ_LATER_MS: f64 = 1000.0;
 
 /// A wait at least this long, with nothing in flight, is used to build request bodies ahead.
 const PREPARE_SLACK_MS: f64 = 50.0;
@@ -247,13 +271,32 @@ async fn drive(
     opts: &RunOptions,
 ) -> Drive {
     let mut reported = Progress::default();
+    let mut sent_in_a_row = 0;
+    // Successful answers whose headers the engine has (so the pacing has them) but whose
+    // bodies are not parsed yet: while the next window is far off and the server is still
+    // answering this one, parsing them competes with it (on the same machine, in the
+    // benchmarks) for nothing; they are parsed once everything is answered, before a
+    // request is due, or before the run ends. Errors are parsed at once: they are small and
+    // may change what comes next (a 429 holds every request).
+    let mut unread: Vec<(u64, Heard)> = Vec::new();
     loop {
         if shared.borrow().aborted {
+            read_all(engine, &mut unread);
             return Drive::Aborted;
         }
         let answers = std::mem::take(&mut shared.borrow_mut().answers);
-        for (id, outcome, heard) in answers {
-            engine.on_answer_heard(id, outcome, heard, now());
+        for (id, answer) in answers {
+            match answer {
+                Answer::Failed(outcome, at) => engine.on_answer_heard(id, outcome, at, now()),
+                Answer::Http(h) => {
+                    engine.on_headers(id, &h.meta, h.heard);
+                    if crate::response::is_batch_status(h.status) {
+                        unread.push((id, h));
+                    } else {
+                        read_all(engine, &mut vec![(id, h)]);
+                    }
+                }
+            }
         }
         let progress = engine.progress();
         if progress != reported {
@@ -265,10 +308,22 @@ async fn drive(
                 }
             }
             if shared.borrow().aborted {
+                read_all(engine, &mut unread);
                 return Drive::Aborted;
             }
         }
-        let wait = match engine.poll(now()) {
+        let action = engine.poll(now());
+        // Sending comes first; then unread answers are parsed unless the next request is far
+        // off, others are still awaited and some remain to be sent.
+        if !unread.is_empty() && !matches!(action, Action::Send(_)) {
+            let far = matches!(action, Action::WaitUntil(t) if t - now() >= READ_LATER_MS);
+            let awaited = !shared.borrow().attempts.is_empty();
+            if !(far && awaited && engine.queued() > 0) {
+                read_all(engine, &mut unread);
+                continue; // what to do next may have changed
+            }
+        }
+        let wait = match action {
             Action::Send(out) => {
                 let controller = match AbortController::new() {
                     Ok(c) => c,
@@ -298,17 +353,32 @@ async fn drive(
                 let (shared, waker) = (shared.clone(), waker.clone());
                 spawn_local(async move {
                     let id = out.id;
-                    let (outcome, heard) = transport::outcome(attempt.answer(&timed_out).await);
+                    let answer = match attempt.answer(&timed_out).await {
+                        Ok((status, meta, text, heard)) => Answer::Http(Heard {
+                            status,
+                            meta,
+                            text,
+                            heard,
+                        }),
+                        Err(outcome) => Answer::Failed(outcome, now()),
+                    };
                     let mut s = shared.borrow_mut();
                     s.attempts.retain(|a| a.id != id);
                     if !s.aborted {
                         start_timers(&mut s, timeout_ms);
-                        s.answers.push((id, outcome, heard));
+                        s.answers.push((id, answer));
                     }
                     drop(s);
                     waker.wake();
                 });
-                continue;
+                sent_in_a_row += 1;
+                if sent_in_a_row < SEND_BURST {
+                    continue;
+                }
+                // Let the runtime put these on the wire before building more bodies: fetch
+                // only queues a request, the connection and the writes happen once this
+                // loop yields to the event loop, and the server can start on them meanwhile.
+                Some(0.0)
             }
             Action::Done => return Drive::Finished,
             Action::WaitUntil(t) => {
@@ -323,6 +393,7 @@ async fn drive(
             }
             Action::AwaitAnswer => None,
         };
+        sent_in_a_row = 0;
         let promise = waker.arm();
         if !shared.borrow().answers.is_empty() || shared.borrow().aborted {
             waker.wake();
@@ -332,6 +403,19 @@ async fn drive(
             transport::Timer::start(ms, move || w.wake())
         });
         let _ = JsFuture::from(promise).await;
+    }
+}
+
+/// Parses the bodies of `unread` answers and gives the engine their outcomes.
+fn read_all(engine: &mut Engine, unread: &mut Vec<(u64, Heard)>) {
+    for (id, h) in unread.drain(..) {
+        let body = transport::read_body(h.status, &h.text);
+        let outcome = Outcome::Http {
+            status: h.status,
+            meta: h.meta,
+            body,
+        };
+        engine.on_answer_heard(id, outcome, h.heard, now());
     }
 }
 

@@ -179,21 +179,6 @@ pub fn deadline(
     })
 }
 
-/// The engine's outcome of an answer, and when it was heard (now, for a failure).
-pub fn outcome(answer: Result<(u16, ResponseMeta, String, f64), Outcome>) -> (Outcome, f64) {
-    match answer {
-        Ok((status, meta, text, heard)) => (
-            Outcome::Http {
-                status,
-                meta,
-                body: read_body(status, &text),
-            },
-            heard,
-        ),
-        Err(outcome) => (outcome, js_sys::Date::now()),
-    }
-}
-
 /// Sends one request and returns status, headers and body text (a JS string), or the
 /// `Timeout`/`Network` outcome when there is no answer within `timeout_ms`. (The proxy's.)
 #[cfg(feature = "proxy")]
