@@ -179,10 +179,6 @@ struct InFlightAttempt {
 /// the run detects hung requests 6 at a time.
 const TIMED_AT_ONCE: usize = 6;
 
-/// Requests sent back to back before the driver yields to the event loop (a window's first
-/// requests then leave while the rest are built, instead of all after the last body).
-const SEND_BURST: usize = 8;
-
 /// Successful answers (large bodies) are parsed later while the next request to send is at
 /// least this far away and others are still awaited: then the server, which is still
 /// answering those, does not share the CPU with our parsing (see [`drive`]).
@@ -271,7 +267,6 @@ async fn drive(
     opts: &RunOptions,
 ) -> Drive {
     let mut reported = Progress::default();
-    let mut sent_in_a_row = 0;
     // Successful answers whose headers the engine has (so the pacing has them) but whose
     // bodies are not parsed yet: while the next window is far off and the server is still
     // answering this one, parsing them competes with it (on the same machine, in the
@@ -336,8 +331,10 @@ async fn drive(
                         continue;
                     }
                 };
-                // fetch is called here, before the next request's body is built, so a
-                // window's first requests are on their way while the rest are prepared.
+                // fetch is called as soon as the body is built: a browser hands the request
+                // to its network thread at once. (Node's fetch writes it when this loop
+                // yields; yielding every few requests to let it was measured slower: the
+                // sends then stretch over the window's answers.)
                 let attempt = transport::Attempt::start(fetch.as_ref(), &out.request, &controller);
                 let timed_out = Rc::new(Cell::new(false));
                 {
@@ -371,14 +368,7 @@ async fn drive(
                     drop(s);
                     waker.wake();
                 });
-                sent_in_a_row += 1;
-                if sent_in_a_row < SEND_BURST {
-                    continue;
-                }
-                // Let the runtime put these on the wire before building more bodies: fetch
-                // only queues a request, the connection and the writes happen once this
-                // loop yields to the event loop, and the server can start on them meanwhile.
-                Some(0.0)
+                continue;
             }
             Action::Done => return Drive::Finished,
             Action::WaitUntil(t) => {
@@ -393,7 +383,6 @@ async fn drive(
             }
             Action::AwaitAnswer => None,
         };
-        sent_in_a_row = 0;
         let promise = waker.arm();
         if !shared.borrow().answers.is_empty() || shared.borrow().aborted {
             waker.wake();
