@@ -3,11 +3,16 @@
 //
 //   node bench/throughput.mjs '<scenario JSON>'     # one scenario; prints one JSON line
 //
-// A scenario: { client: "ours" | "apiClient", deals, rateLimit: {requests, intervalMs}, latencyMs,
-//   pkg (ours: the package folder), options (ours: extra ClientOptions; apiClient: extra Client config) }
+// A scenario: { client: "ours" | "apiClient" | "floor", deals, rateLimit: {requests, intervalMs}, latencyMs,
+//   pkg (ours, floor: the package folder), options (ours: extra ClientOptions; apiClient: extra Client config) }
+// "floor" is a reference, not a client anyone would ship: our pacing rule (a request's slot frees one
+// interval after its answer's headers arrived) with next to no CPU: every body is built before the clock
+// starts, requests go out through node:http with keep-alive, answers are drained unread. What it reaches
+// is what this pacing rule allows against this emulator on this machine when the client costs nothing.
 // The emulator runs in its own process (like a remote server), started here on 127.0.0.1:0 and
 // stopped at the end. Each scenario runs in a fresh process (bench/run.mjs spawns them one by one).
 import { spawn } from "node:child_process";
+import http from "node:http";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -101,6 +106,54 @@ async function runApiClient(sc, url) {
   };
 }
 
+async function runFloor(sc, url) {
+  const { buildBatchUpdateRequests } = require(join(sc.pkg, "node.cjs"));
+  // The same bodies as ours sends, trace ids included, encoded before the clock starts.
+  const inputs = dealInputs(sc.deals).map((x, i) => ({ ...x, objectWriteTraceId: `hsb-0123abcd-${i}` }));
+  const requests = buildBatchUpdateRequests(inputs, { accessToken: "emulator-token", baseUrl: url }).map((r) => {
+    const body = Buffer.from(r.body);
+    return { path: new URL(r.url).pathname, headers: { ...r.headers, "Content-Length": String(body.length) }, body };
+  });
+  const { hostname, port } = new URL(url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  let rateLimited = 0;
+  // Resolves when the answer's headers arrived (the time the slot counts from) and when it was drained.
+  const send = (r) =>
+    new Promise((resolve, reject) => {
+      const req = http.request({ host: hostname, port, path: r.path, method: "POST", agent, headers: r.headers }, (res) => {
+        const heard = performance.now();
+        if (res.statusCode === 429) rateLimited++;
+        res.resume();
+        res.on("end", () => resolve({ heard, status: res.statusCode }));
+      });
+      req.on("error", reject);
+      req.end(r.body);
+    });
+  const { requests: limit, intervalMs } = sc.rateLimit;
+  const slots = []; // per request: a promise of the time its slot frees
+  const answers = [];
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < requests.length; i++) {
+    // Request i takes the slot of request i - limit.
+    if (i >= limit) {
+      const free = await slots[i - limit];
+      const wait = free - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    const answer = send(requests[i]);
+    slots.push(answer.then((a) => a.heard + intervalMs));
+    answers.push(answer);
+  }
+  const done = await Promise.all(answers);
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  agent.destroy();
+  const ok = done.filter((a) => a.status === 200).length;
+  // Its CPU from the start of the clock only (the bodies were built before).
+  return { wallMs, updated: ok * 100, failed: (done.length - ok) * 100, floorRateLimited: rateLimited, clientCpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
 export async function runScenario(sc) {
   const em = await startEmulatorProcess([
     "--deals", String(sc.deals), "--seed", "3",
@@ -113,9 +166,10 @@ export async function runScenario(sc) {
   console.error = (...a) => (String(a[0]).startsWith("Request failed with status code") ? retryLogs++ : origError(...a));
   try {
     const cpu0 = process.cpuUsage();
-    const out = sc.client === "ours" ? await runOurs(sc, em.url) : await runApiClient(sc, em.url);
+    const run = { ours: runOurs, apiClient: runApiClient, floor: runFloor }[sc.client];
+    const out = await run(sc, em.url);
     const cpu = process.cpuUsage(cpu0);
-    out.clientCpuMs = (cpu.user + cpu.system) / 1000; // this process: the client, its JSON and HTTP work
+    out.clientCpuMs ??= (cpu.user + cpu.system) / 1000; // this process: the client, its JSON and HTTP work
     const state = await em.control("state");
     const log = await em.control("log?since=0");
     const accepted = log.filter((e) => e.status !== 429).map((e) => e.at).sort((a, b) => a - b);
