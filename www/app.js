@@ -88,7 +88,7 @@ function clientOptions() {
     baseUrl: baseUrl(),
     objectType: $("object-type").value,
     batchSize: intField("opt-batch-size", 100),
-    concurrency: intField("opt-concurrency", 10),
+    concurrency: intField("opt-concurrency", undefined), // empty: the library's default (a whole window)
     maxRetries: intField("opt-max-retries", 5),
     timeoutMs: intField("opt-timeout", 30000),
     rateLimit: $("opt-pacing").checked
