@@ -171,6 +171,20 @@ pub fn parse_prefix(text: &str) -> Result<(JsonValue, usize), JsonSyntaxError> {
     Ok((value, r.pos))
 }
 
+/// How many bytes at the start of `s` need no attention in a string: up to the first quote,
+/// backslash or control character. A plain loop: at opt-level "z" a `position` closure is a
+/// call per byte.
+fn plain_run(s: &[u8]) -> usize {
+    let mut n = 0;
+    while let Some(&c) = s.get(n) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            break;
+        }
+        n += 1;
+    }
+    n
+}
+
 /// A position in JSON text, with the primitives the readers here and in `encoded` share.
 pub(crate) struct Reader<'a> {
     t: &'a str,
@@ -198,6 +212,7 @@ impl<'a> Reader<'a> {
         JsonSyntaxError { offset: self.pos }
     }
 
+    #[inline(always)]
     pub(crate) fn peek(&self) -> Option<u8> {
         self.s.get(self.pos).copied()
     }
@@ -213,7 +228,7 @@ impl<'a> Reader<'a> {
         self.pos += 1;
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
             self.pos += 1;
@@ -356,10 +371,7 @@ impl<'a> Reader<'a> {
         // Most strings have no escape: copy them with one exact allocation. (Growing a
         // `String::new()` goes through the allocator's slow path, which dominated reading.)
         let rest = self.s.get(self.pos..).unwrap_or_default();
-        let run = rest
-            .iter()
-            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-            .unwrap_or(rest.len());
+        let run = plain_run(rest);
         if rest.get(run) == Some(&b'"') {
             let out = self
                 .t
@@ -371,11 +383,7 @@ impl<'a> Reader<'a> {
         let mut out = String::with_capacity(run + 16);
         loop {
             let run_start = self.pos;
-            let rest = self.s.get(self.pos..).unwrap_or_default();
-            self.pos += rest
-                .iter()
-                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-                .unwrap_or(rest.len());
+            self.pos += plain_run(self.s.get(self.pos..).unwrap_or_default());
             // The text came in as a &str and runs end at ASCII bytes, so each run is a whole
             // slice of it: no UTF-8 check needed.
             out.push_str(self.t.get(run_start..self.pos).ok_or_else(|| self.err())?);
