@@ -230,12 +230,64 @@ fn check_body(status: u16, body: &str) {
     }
 }
 
+/// Numbers as JS holds them (1.0 and 1 are one value; -0 is not 0), for comparing values.
+fn js_normal(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as V;
+    match v {
+        V::Number(n) => match n.as_f64() {
+            Some(z) if z == 0.0 && z.is_sign_negative() => V::String("-0".into()),
+            Some(z) => V::from(z),
+            None => V::Null,
+        },
+        V::Array(a) => V::Array(a.into_iter().map(js_normal).collect()),
+        V::Object(o) => V::Object(o.into_iter().map(|(k, v)| (k, js_normal(v))).collect()),
+        other => other,
+    }
+}
+
+/// The wasm build's fast paths on the same text: `batch_scan` (a plain body is returned as
+/// `JSON.parse(body)` plus defaults) must agree with the long way; `json_inputs` (request
+/// bodies straight from `JSON.stringify(inputs)`) must write valid batch bodies.
+fn check_fast_paths(body: &str) {
+    use hubspot_batch::batch_scan::{self, Fill};
+    if let Some(fill) = batch_scan::check(body) {
+        let Body::Batch(b) = response::read_body(200, body) else {
+            panic!("batch_scan took a body the long way refuses");
+        };
+        let mut fast: serde_json::Value =
+            serde_json::from_str(body).expect("a checked body is JSON");
+        let o = fast.as_object_mut().expect("an object");
+        for f in fill {
+            let (k, d) = match f {
+                Fill::EmptyString(k) => (k, serde_json::json!("")),
+                Fill::EmptyList(k) => (k, serde_json::json!([])),
+                Fill::Zero(k) => (k, serde_json::json!(0)),
+            };
+            assert!(o.insert(k.to_owned(), d).is_none(), "{k} was there");
+        }
+        let slow: serde_json::Value =
+            serde_json::from_str(&json::to_string(&b)).expect("the long way writes JSON");
+        assert_eq!(
+            js_normal(fast),
+            js_normal(slow),
+            "batch_scan and the long way differ"
+        );
+    }
+    let config = hubspot_batch::config::ClientConfig::default();
+    for r in hubspot_batch::json_inputs::requests(body, None, &config).unwrap_or_default() {
+        let parsed: model::BatchInputSimplePublicObjectBatchInput =
+            serde_json::from_str(&r.body).expect("json_inputs writes a batch body");
+        assert_eq!(parsed.inputs.len(), r.input_indexes.len());
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((status, headers, body)) = split_input(data) else {
         return;
     };
     check_headers(&headers);
     check_body(status, &body);
+    check_fast_paths(&body);
     check_json(&body);
     let _ = response::describe_non_json(&body);
 });
