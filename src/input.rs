@@ -423,7 +423,7 @@ pub fn id_key(input: &SimplePublicObjectBatchInput) -> &str {
     }
 }
 
-fn check_unique(inputs: &[SimplePublicObjectBatchInput]) -> Result<(), HubSpotError> {
+pub(crate) fn check_unique(inputs: &[SimplePublicObjectBatchInput]) -> Result<(), HubSpotError> {
     if let Some((a, b)) = first_duplicate(inputs, |x| Some((id_key(x), x.id.as_str()))) {
         let quoted = inputs
             .get(b)

@@ -19,7 +19,8 @@
 //! [`Value`]: crate::input::Value
 
 use crate::config::ClientConfig;
-use crate::input::{first_duplicate, plain_decimal};
+use crate::input::{check_unique, first_duplicate, plain_decimal};
+use crate::model::{Map, SimplePublicObjectBatchInput};
 use crate::request::{batch_update_url, chunk_indexes, headers, HttpRequest};
 
 /// The requests for the inputs in `json` (`JSON.stringify` of an array of inputs), or `None`
@@ -121,6 +122,87 @@ pub fn requests(
         })
         .collect();
     Some(out)
+}
+
+/// The validated inputs in `json` (`JSON.stringify` of an array of inputs), as
+/// [`crate::input::validate_inputs`] would make them, or `None` to go the long way. The
+/// fast path of `update()`, which needs the inputs themselves rather than request bodies.
+pub fn inputs(
+    json: &str,
+    default_id_property: Option<&str>,
+) -> Option<Vec<SimplePublicObjectBatchInput>> {
+    if default_id_property == Some("") {
+        return None;
+    }
+    let mut r = Scan {
+        s: json.as_bytes(),
+        t: json,
+        pos: 0,
+    };
+    let mut out = Vec::new();
+    let mut props = String::new();
+    r.byte(b'[')?;
+    if matches!(r.peek_ws(), Some(b']')) {
+        r.pos += 1;
+    } else {
+        loop {
+            let input = r.input(&mut props)?;
+            let id_property = match input.id_property {
+                Some(p) => Some(decode(p)?),
+                None => default_id_property.map(str::to_owned),
+            };
+            out.push(SimplePublicObjectBatchInput {
+                id: decode(input.id)?,
+                properties: members(&props)?,
+                id_property,
+                object_write_trace_id: match input.trace {
+                    Some(t) => Some(decode(t)?),
+                    None => None,
+                },
+            });
+            match r.peek_ws() {
+                Some(b',') => r.pos += 1,
+                Some(b']') => {
+                    r.pos += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    if r.peek_ws().is_some() {
+        return None;
+    }
+    check_unique(&out).ok()?;
+    Some(out)
+}
+
+/// A string token's text, unescaped.
+fn decode(token: &str) -> Option<String> {
+    let inner = token.get(1..token.len().checked_sub(1)?)?;
+    if !inner.as_bytes().contains(&b'\\') {
+        return Some(inner.to_owned());
+    }
+    crate::json::Reader::new(token).string().ok()
+}
+
+/// The `"name":"value",...` members [`Scan::properties`] wrote, unescaped.
+fn members(props: &str) -> Option<Map<String>> {
+    let mut r = Scan {
+        s: props.as_bytes(),
+        t: props,
+        pos: 0,
+    };
+    let mut out = Vec::new();
+    while r.peek_ws().is_some() {
+        let name = decode(r.string()?)?;
+        r.byte(b':')?;
+        out.push((name, decode(r.string()?)?));
+        if matches!(r.peek_ws(), Some(b',')) {
+            r.pos += 1;
+        }
+    }
+    Some(Map(out))
 }
 
 /// The keys `validate_inputs` checks for duplicates: `(id property, id)` and the trace id,
@@ -464,7 +546,7 @@ mod tests {
         ]
     }
 
-    fn inputs() -> impl Strategy<Value = Vec<In>> {
+    fn arb_inputs() -> impl Strategy<Value = Vec<In>> {
         let one = (
             prop_oneof![4 => "[0-9]{1,3}", 1 => text()],
             proptest::option::weighted(0.2, prop_oneof!["hs_object_id", "ext_id", ""]),
@@ -614,6 +696,7 @@ mod tests {
             r#"[{"id":"1","properties":{"a": 1}}]"#,
         ] {
             assert!(requests(json, None, &c).is_none(), "{json}");
+            assert!(inputs(json, None).is_none(), "{json}");
         }
         let ok = r#"[{"id":"1","properties":{"a":1735689600000,"b":-0.5,"c":1e+21}}]"#;
         let body = &requests(ok, None, &c).unwrap()[0].body;
@@ -622,6 +705,21 @@ mod tests {
             r#"{"inputs":[{"id":"1","properties":{"a":"1735689600000","b":"-0.5","c":"1000000000000000000000"}}]}"#
         );
         assert!(requests(ok, Some(""), &c).is_none());
+        let model = inputs(
+            r#"[{"id":"q\"1","properties":{"a":"x\ny","b":["p","q"],"c":null}}]"#,
+            Some("ext"),
+        )
+        .unwrap();
+        assert_eq!(model[0].id, "q\"1");
+        assert_eq!(model[0].id_property.as_deref(), Some("ext"));
+        assert_eq!(
+            model[0].properties.0,
+            vec![
+                ("a".into(), "x\ny".into()),
+                ("b".into(), "p;q".into()),
+                ("c".into(), String::new())
+            ]
+        );
     }
 
     proptest! {
@@ -632,7 +730,7 @@ mod tests {
         /// the long way (\b, \f).
         #[test]
         fn same_requests_as_the_long_way(
-            inputs in inputs(),
+            inputs in arb_inputs(),
             default in proptest::option::weighted(0.2, prop_oneof!["hs_object_id", "ext_id"]),
             batch_size in 1usize..5,
         ) {
@@ -640,6 +738,13 @@ mod tests {
             let c = config(batch_size);
             let fast = requests(&json, default.as_deref(), &c);
             let slow = validate_inputs(&raw, default.as_deref()).map(|v| build_batch_update_requests(&v, &c));
+            let valid = validate_inputs(&raw, default.as_deref());
+            match (super::inputs(&json, default.as_deref()), &valid) {
+                (Some(f), Ok(v)) => prop_assert_eq!(&f, v),
+                (Some(_), Err(e)) => prop_assert!(false, "inputs() accepted what the long way refuses: {}", e.message),
+                (None, Ok(_)) => prop_assert!(json.contains("\\b") || json.contains("\\f"), "inputs() refused {}", json),
+                (None, Err(_)) => {}
+            }
             match (&fast, &slow) {
                 (Some(f), Ok(s)) => prop_assert_eq!(f, s),
                 (Some(_), Err(e)) => prop_assert!(false, "fast path accepted what the long way refuses: {}", e.message),

@@ -274,7 +274,15 @@ fn check_fast_paths(body: &str) {
         );
     }
     let config = hubspot_batch::config::ClientConfig::default();
-    for r in hubspot_batch::json_inputs::requests(body, None, &config).unwrap_or_default() {
+    let model = hubspot_batch::json_inputs::inputs(body, None);
+    let requests = hubspot_batch::json_inputs::requests(body, None, &config);
+    // Both read the same inputs: one gives the model, the other the bodies the model makes.
+    assert_eq!(
+        model.map(|m| hubspot_batch::request::build_batch_update_requests(&m, &config)),
+        requests.clone(),
+        "json_inputs::inputs and json_inputs::requests differ"
+    );
+    for r in requests.unwrap_or_default() {
         let parsed: model::BatchInputSimplePublicObjectBatchInput =
             serde_json::from_str(&r.body).expect("json_inputs writes a batch body");
         assert_eq!(parsed.inputs.len(), r.input_indexes.len());

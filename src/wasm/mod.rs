@@ -132,8 +132,14 @@ fn prepare(
             }
         }
     }
-    let raw = convert::raw_inputs(inputs)?;
-    let valid = validate_inputs(&raw, id_property.as_deref())?;
+    // Plain inputs straight from JSON.stringify (as buildBatchUpdateRequests does); anything
+    // else, and every error, the long way.
+    let quick = convert::quick_inputs(inputs)
+        .and_then(|json| crate::json_inputs::inputs(&json, id_property.as_deref()));
+    let valid = match quick {
+        Some(valid) => valid,
+        None => validate_inputs(&convert::raw_inputs(inputs)?, id_property.as_deref())?,
+    };
     Ok((valid, run))
 }
 
