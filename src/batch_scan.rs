@@ -178,13 +178,7 @@ impl<'a> Walk<'a> {
         self.eat(b'"')?;
         let start = self.pos;
         loop {
-            // A plain loop: at opt-level "z" a `position` closure is a call per byte.
-            while let Some(&c) = self.s.get(self.pos) {
-                if c == b'"' || c == b'\\' || c < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
+            self.pos += crate::json::plain_run(self.s.get(self.pos..)?);
             match *self.s.get(self.pos)? {
                 b'"' => {
                     let out = self.s.get(start..self.pos);
@@ -217,37 +211,8 @@ impl<'a> Walk<'a> {
     fn number(&mut self) -> Option<&'a str> {
         self.peek()?;
         let start = self.pos;
-        if self.s.get(self.pos) == Some(&b'-') {
-            self.pos += 1;
-        }
-        let int_start = self.pos;
-        if !self.digits() || (self.pos - int_start > 1 && self.s.get(int_start) == Some(&b'0')) {
-            return None;
-        }
-        if self.s.get(self.pos) == Some(&b'.') {
-            self.pos += 1;
-            if !self.digits() {
-                return None;
-            }
-        }
-        if let Some(b'e' | b'E') = self.s.get(self.pos) {
-            self.pos += 1;
-            if let Some(b'+' | b'-') = self.s.get(self.pos) {
-                self.pos += 1;
-            }
-            if !self.digits() {
-                return None;
-            }
-        }
+        self.pos += crate::json::number_len(self.s.get(start..)?).ok()?;
         std::str::from_utf8(self.s.get(start..self.pos)?).ok()
-    }
-
-    fn digits(&mut self) -> bool {
-        let from = self.pos;
-        while let Some(b'0'..=b'9') = self.s.get(self.pos) {
-            self.pos += 1;
-        }
-        self.pos > from
     }
 
     fn literal(&mut self, word: &[u8]) -> Option<()> {

@@ -65,7 +65,9 @@ pub fn format_number(n: f64) -> String {
     // Whole numbers within 2^53 (ids, counts, Date milliseconds) print as integers: no float
     // formatting, and in the npm build no call out to JS.
     if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 {
-        return (n as i64).to_string();
+        let mut out = String::new();
+        crate::json::write_int(&mut out, n.abs() as u64, n < 0.0);
+        return out;
     }
     plain_decimal(&shortest_digits(n))
 }

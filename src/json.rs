@@ -55,13 +55,7 @@ impl JsonValue {
         match self {
             JsonValue::Null => out.push_str("null"),
             JsonValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            JsonValue::Number(n) => {
-                if n.is_finite() {
-                    out.push_str(&crate::input::format_number(*n));
-                } else {
-                    out.push_str("null");
-                }
-            }
+            JsonValue::Number(n) => write_f64(out, *n),
             JsonValue::String(s) => write_string(out, s),
             JsonValue::Array(items) => {
                 out.push('[');
@@ -171,10 +165,47 @@ pub fn parse_prefix(text: &str) -> Result<(JsonValue, usize), JsonSyntaxError> {
     Ok((value, r.pos))
 }
 
+/// The length of the JSON number (RFC 8259's grammar) at the start of `s`, or the offset at
+/// which it stops being one. Shared by every reader of JSON text here.
+pub(crate) fn number_len(s: &[u8]) -> Result<usize, usize> {
+    let digits = |i: &mut usize| {
+        let from = *i;
+        while let Some(b'0'..=b'9') = s.get(*i) {
+            *i += 1;
+        }
+        *i > from
+    };
+    let mut i = usize::from(s.first() == Some(&b'-'));
+    let int_start = i;
+    if !digits(&mut i) {
+        return Err(i);
+    }
+    // No leading zeros ("0" alone, or "0.5", but not "01").
+    if i - int_start > 1 && s.get(int_start) == Some(&b'0') {
+        return Err(int_start);
+    }
+    if s.get(i) == Some(&b'.') {
+        i += 1;
+        if !digits(&mut i) {
+            return Err(i);
+        }
+    }
+    if let Some(b'e' | b'E') = s.get(i) {
+        i += 1;
+        if let Some(b'+' | b'-') = s.get(i) {
+            i += 1;
+        }
+        if !digits(&mut i) {
+            return Err(i);
+        }
+    }
+    Ok(i)
+}
+
 /// How many bytes at the start of `s` need no attention in a string: up to the first quote,
 /// backslash or control character. A plain loop: at opt-level "z" a `position` closure is a
 /// call per byte.
-fn plain_run(s: &[u8]) -> usize {
+pub(crate) fn plain_run(s: &[u8]) -> usize {
     let mut n = 0;
     while let Some(&c) = s.get(n) {
         if c == b'"' || c == b'\\' || c < 0x20 {
@@ -311,39 +342,9 @@ impl<'a> Reader<'a> {
 
     fn number(&mut self) -> Result<JsonValue, JsonSyntaxError> {
         let start = self.pos;
-        if self.peek() == Some(b'-') {
-            self.pos += 1;
-        }
-        let digits = |r: &mut Self| {
-            let from = r.pos;
-            while let Some(b'0'..=b'9') = r.peek() {
-                r.pos += 1;
-            }
-            r.pos > from
-        };
-        let int_start = self.pos;
-        if !digits(self) {
-            return Err(self.err());
-        }
-        // RFC 8259: no leading zeros ("0" alone, or "0.5", but not "01").
-        if self.pos - int_start > 1 && self.s.get(int_start) == Some(&b'0') {
-            return Err(JsonSyntaxError { offset: int_start });
-        }
-        if self.peek() == Some(b'.') {
-            self.pos += 1;
-            if !digits(self) {
-                return Err(self.err());
-            }
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.pos += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.pos += 1;
-            }
-            if !digits(self) {
-                return Err(self.err());
-            }
-        }
+        let len = number_len(self.s.get(start..).unwrap_or_default())
+            .map_err(|at| JsonSyntaxError { offset: start + at })?;
+        self.pos += len;
         let text = std::str::from_utf8(self.s.get(start..self.pos).unwrap_or_default())
             .map_err(|_| self.err())?;
         crate::input::parse_f64(text)
@@ -755,6 +756,8 @@ pub(crate) fn write_int(out: &mut String, mut n: u64, negative: bool) {
     }
 }
 
+/// A JSON number as the writers here write one: `null` for a non-finite value (as
+/// `JSON.stringify` does), whole numbers without float formatting.
 pub(crate) fn write_f64(out: &mut String, n: f64) {
     if !n.is_finite() {
         out.push_str("null");

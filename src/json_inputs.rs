@@ -35,71 +35,49 @@ pub fn requests(
         Some(p) => Some(crate::json::quote(p)),
         None => None,
     };
-    let mut r = Scan {
-        s: json.as_bytes(),
-        t: json,
-        pos: 0,
-    };
     let batch_size = config.batch_size.max(1);
     let mut bodies: Vec<String> = Vec::new();
     let mut keys = Vec::new();
-    let mut props = String::new();
-    r.byte(b'[')?;
-    if matches!(r.peek_ws(), Some(b']')) {
-        r.pos += 1;
-    } else {
-        loop {
-            let input = r.input(&mut props)?;
-            let id_property = input.id_property.or(default_id_property.as_deref());
-            if keys.len() % batch_size == 0 {
-                // Bodies are written as the inputs are read; the first body's size is a fair
-                // guess of the next ones'.
-                let guess = bodies
-                    .first()
-                    .map_or(256, |b: &String| b.len() + b.len() / 8);
-                let mut body = String::with_capacity(guess);
-                body.push_str("{\"inputs\":[");
-                bodies.push(body);
-            } else if let Some(body) = bodies.last_mut() {
-                body.push(',');
-            }
-            keys.push(Keys {
-                record: (
-                    match id_property {
-                        None | Some("\"hs_object_id\"") => "",
-                        Some(p) => p,
-                    },
-                    input.id,
-                ),
-                trace: input.trace,
-            });
-            let body = bodies.last_mut()?;
-            body.push_str("{\"id\":");
-            body.push_str(input.id);
-            if let Some(p) = id_property {
-                body.push_str(",\"idProperty\":");
-                body.push_str(p);
-            }
-            if let Some(t) = input.trace {
-                body.push_str(",\"objectWriteTraceId\":");
-                body.push_str(t);
-            }
-            body.push_str(",\"properties\":{");
-            body.push_str(&props);
-            body.push_str("}}");
-            match r.peek_ws() {
-                Some(b',') => r.pos += 1,
-                Some(b']') => {
-                    r.pos += 1;
-                    break;
-                }
-                _ => return None,
-            }
+    each_input(json, |input, props| {
+        let id_property = input.id_property.or(default_id_property.as_deref());
+        if keys.len() % batch_size == 0 {
+            // Bodies are written as the inputs are read; the first body's size is a fair
+            // guess of the next ones'.
+            let guess = bodies
+                .first()
+                .map_or(256, |b: &String| b.len() + b.len() / 8);
+            let mut body = String::with_capacity(guess);
+            body.push_str("{\"inputs\":[");
+            bodies.push(body);
+        } else if let Some(body) = bodies.last_mut() {
+            body.push(',');
         }
-    }
-    if r.peek_ws().is_some() {
-        return None;
-    }
+        keys.push(Keys {
+            record: (
+                match id_property {
+                    None | Some("\"hs_object_id\"") => "",
+                    Some(p) => p,
+                },
+                input.id,
+            ),
+            trace: input.trace,
+        });
+        let body = bodies.last_mut()?;
+        body.push_str("{\"id\":");
+        body.push_str(input.id);
+        if let Some(p) = id_property {
+            body.push_str(",\"idProperty\":");
+            body.push_str(p);
+        }
+        if let Some(t) = input.trace {
+            body.push_str(",\"objectWriteTraceId\":");
+            body.push_str(t);
+        }
+        body.push_str(",\"properties\":{");
+        body.push_str(props);
+        body.push_str("}}");
+        Some(())
+    })?;
     if first_duplicate(&keys, |k| Some(k.record)).is_some()
         || first_duplicate(&keys, |k| k.trace.map(|t| ("", t))).is_some()
     {
@@ -134,12 +112,38 @@ pub fn inputs(
     if default_id_property == Some("") {
         return None;
     }
+    let mut out = Vec::new();
+    each_input(json, |input, props| {
+        let id_property = match input.id_property {
+            Some(p) => Some(decode(p)?),
+            None => default_id_property.map(str::to_owned),
+        };
+        out.push(SimplePublicObjectBatchInput {
+            id: decode(input.id)?,
+            properties: members(props)?,
+            id_property,
+            object_write_trace_id: match input.trace {
+                Some(t) => Some(decode(t)?),
+                None => None,
+            },
+        });
+        Some(())
+    })?;
+    check_unique(&out).ok()?;
+    Some(out)
+}
+
+/// Reads the array of inputs in `json`, calling `each` with every input's strings and its
+/// properties as `"name":"value",...` text; `None` as soon as either turns something down.
+fn each_input<'a>(
+    json: &'a str,
+    mut each: impl FnMut(Input<'a>, &str) -> Option<()>,
+) -> Option<()> {
     let mut r = Scan {
         s: json.as_bytes(),
         t: json,
         pos: 0,
     };
-    let mut out = Vec::new();
     let mut props = String::new();
     r.byte(b'[')?;
     if matches!(r.peek_ws(), Some(b']')) {
@@ -147,19 +151,7 @@ pub fn inputs(
     } else {
         loop {
             let input = r.input(&mut props)?;
-            let id_property = match input.id_property {
-                Some(p) => Some(decode(p)?),
-                None => default_id_property.map(str::to_owned),
-            };
-            out.push(SimplePublicObjectBatchInput {
-                id: decode(input.id)?,
-                properties: members(&props)?,
-                id_property,
-                object_write_trace_id: match input.trace {
-                    Some(t) => Some(decode(t)?),
-                    None => None,
-                },
-            });
+            each(input, &props)?;
             match r.peek_ws() {
                 Some(b',') => r.pos += 1,
                 Some(b']') => {
@@ -170,11 +162,7 @@ pub fn inputs(
             }
         }
     }
-    if r.peek_ws().is_some() {
-        return None;
-    }
-    check_unique(&out).ok()?;
-    Some(out)
+    r.peek_ws().is_none().then_some(())
 }
 
 /// A string token's text, unescaped.
@@ -247,13 +235,7 @@ impl<'a> Scan<'a> {
         self.byte(b'"')?;
         let start = self.pos - 1;
         loop {
-            // A plain loop: at opt-level "z" a `position` closure is a call per byte.
-            while let Some(&c) = self.s.get(self.pos) {
-                if c == b'"' || c == b'\\' || c < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
+            self.pos += crate::json::plain_run(self.s.get(self.pos..)?);
             match *self.s.get(self.pos)? {
                 b'"' => {
                     self.pos += 1;
@@ -289,37 +271,12 @@ impl<'a> Scan<'a> {
     /// `1.5e-7`). Anything else goes the long way.
     fn number(&mut self) -> Option<&'a str> {
         let start = self.pos;
-        if self.s.get(self.pos) == Some(&b'-') {
-            self.pos += 1;
-        }
-        let digits = |r: &mut Self| {
-            let from = r.pos;
-            while let Some(b'0'..=b'9') = r.s.get(r.pos) {
-                r.pos += 1;
-            }
-            r.pos > from
-        };
-        let int_start = self.pos;
-        if !digits(self) || (self.pos - int_start > 1 && self.s.get(int_start) == Some(&b'0')) {
+        self.pos += crate::json::number_len(self.s.get(start..)?).ok()?;
+        let text = self.t.get(start..self.pos)?;
+        // String(n) writes a lower-case exponent, and never one beyond 308 for a finite n.
+        if text.as_bytes().contains(&b'E') {
             return None;
         }
-        if self.s.get(self.pos) == Some(&b'.') {
-            self.pos += 1;
-            if !digits(self) {
-                return None;
-            }
-        }
-        if self.s.get(self.pos) == Some(&b'e') {
-            self.pos += 1;
-            if let Some(b'+' | b'-') = self.s.get(self.pos) {
-                self.pos += 1;
-            }
-            if !digits(self) {
-                return None;
-            }
-        }
-        let text = self.t.get(start..self.pos)?;
-        // Only finite numbers: String(n) never writes an exponent beyond 308.
         if text.as_bytes().contains(&b'e') {
             crate::input::parse_f64(text).filter(|n| n.is_finite())?;
         }

@@ -314,44 +314,41 @@ test("the same client runs several updates, sequentially and concurrently", () =
     assert.ok(y.results.every((o) => Number(o.id) >= 46 && Number(o.id) <= 70));
   }));
 
+/** A spying fetch that also records the most requests it had in flight at once (`.max()`). */
+function inFlightFetch() {
+  let inFlight = 0;
+  let max = 0;
+  const fetch = spyFetch(async (input, init) => {
+    inFlight++;
+    max = Math.max(max, inFlight);
+    try {
+      return await globalThis.fetch(input, init);
+    } finally {
+      inFlight--;
+    }
+  });
+  fetch.max = () => max;
+  return fetch;
+}
+
 test("concurrency: at most `concurrency` requests in flight", () =>
   withEmu({ latencyMs: 150 }, async (emu) => {
-    let inFlight = 0;
-    let max = 0;
-    const fetch = spyFetch(async (input, init) => {
-      inFlight++;
-      max = Math.max(max, inFlight);
-      try {
-        return await globalThis.fetch(input, init);
-      } finally {
-        inFlight--;
-      }
-    });
+    const fetch = inFlightFetch();
     const inputs = dealInputs(range(1, 24));
     const r = await client(emu, { fetch, batchSize: 2, concurrency: 3 }).update(inputs);
     assertAccountsForAll(r, inputs);
     assert.equal(r.failed.length, 0);
-    assert.equal(max, 3, `max in flight ${max}`);
+    assert.equal(fetch.max(), 3, `max in flight ${fetch.max()}`);
   }));
 
 test("concurrency: by default a whole window is in flight at once (the rate limit's requests)", () =>
   withEmu({ latencyMs: 300, rateLimit: { requests: 30, intervalMs: 10_000 } }, async (emu) => {
-    let inFlight = 0;
-    let max = 0;
-    const fetch = spyFetch(async (input, init) => {
-      inFlight++;
-      max = Math.max(max, inFlight);
-      try {
-        return await globalThis.fetch(input, init);
-      } finally {
-        inFlight--;
-      }
-    });
+    const fetch = inFlightFetch();
     const inputs = dealInputs(range(1, 30));
     const r = await client(emu, { fetch, batchSize: 1, rateLimit: { requests: 30, intervalMs: 10_000 } }).update(inputs);
     assertAccountsForAll(r, inputs);
     assert.equal(r.failed.length, 0);
-    assert.equal(max, 30, `max in flight ${max}`);
+    assert.equal(fetch.max(), 30, `max in flight ${fetch.max()}`);
     assert.equal(emu.emulator.getState().rateLimited, 0);
   }));
 
