@@ -1,6 +1,8 @@
 //! The JS glue: the exported class and functions, and the driver loop that performs what
 //! the engine decides. Nothing here decides anything about HubSpot.
 
+// Talc instead of Rust's default dlmalloc: a few KB smaller and faster.
+mod alloc;
 mod convert;
 mod errors;
 #[cfg(feature = "proxy")]
@@ -30,12 +32,6 @@ use crate::input::{format_value, validate_inputs};
 use crate::model::{BatchStatus, SimplePublicObjectBatchInput};
 use crate::report::Progress;
 use crate::request::build_batch_update_requests;
-
-// Talc instead of Rust's default dlmalloc: a few KB smaller and faster. The module is
-// single-threaded (no `atomics` target feature), which is what this allocator assumes.
-#[cfg(not(target_feature = "atomics"))]
-#[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 fn now() -> f64 {
     js_sys::Date::now()
