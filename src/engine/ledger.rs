@@ -15,6 +15,8 @@ use crate::report::{FailedInput, FailureReason, Progress};
 enum Slot {
     Pending,
     Updated(Box<SimplePublicObject>),
+    /// Updated, and its object already given to the caller by [`Ledger::take_updated`].
+    Handed,
     Failed(FailureReason),
 }
 
@@ -26,6 +28,8 @@ pub struct Ledger {
     failed: usize,
     updated: usize,
     errors: Vec<StandardError>,
+    /// Inputs updated since the last [`Ledger::take_updated`], in the order they were.
+    fresh: Vec<usize>,
 }
 
 impl Ledger {
@@ -39,6 +43,7 @@ impl Ledger {
             failed: 0,
             updated: 0,
             errors: Vec::new(),
+            fresh: Vec::new(),
         }
     }
 
@@ -75,10 +80,31 @@ impl Ledger {
                 *slot = Slot::Updated(Box::new(object));
                 self.done += 1;
                 self.updated += 1;
+                self.fresh.push(i);
                 true
             }
             _ => false,
         }
+    }
+
+    /// Hands over the objects of the inputs updated since the last call, in the order they were
+    /// updated, with their input positions; [`Ledger::finish`] then leaves them out of its results. A driver
+    /// that turns objects into its own representation as answers arrive (the wasm glue: into
+    /// JS objects) keeps no second copy, and the end of the run has nothing left to convert.
+    pub fn take_updated(&mut self) -> (Vec<usize>, Vec<SimplePublicObject>) {
+        // Not sorted: the caller places them by position, and a sort links a few KB of code.
+        let fresh = std::mem::take(&mut self.fresh);
+        let mut indexes = Vec::with_capacity(fresh.len());
+        let mut objects = Vec::with_capacity(fresh.len());
+        for i in fresh {
+            if let Some(slot @ Slot::Updated(_)) = self.slots.get_mut(i) {
+                if let Slot::Updated(o) = std::mem::replace(slot, Slot::Handed) {
+                    indexes.push(i);
+                    objects.push(*o);
+                }
+            }
+        }
+        (indexes, objects)
     }
 
     /// Settles the inputs of one batch from a 200/207 answer. `generated[i]` says the trace
@@ -140,8 +166,8 @@ impl Ledger {
         }
     }
 
-    /// Takes the final lists: updated objects and failed inputs in input order, and the
-    /// per-item errors.
+    /// Takes the final lists: updated objects (but those already taken by
+    /// [`Ledger::take_updated`]) and failed inputs in input order, and the per-item errors.
     pub fn finish(
         self,
         inputs: &[SimplePublicObjectBatchInput],
@@ -156,6 +182,7 @@ impl Ledger {
             let id = inputs.get(index).map(|x| x.id.clone()).unwrap_or_default();
             match slot {
                 Slot::Updated(o) => results.push(*o),
+                Slot::Handed => {}
                 Slot::Failed(error) => failed.push(FailedInput { index, id, error }),
                 // Unreachable when the engine finishes normally; kept visible, never dropped.
                 Slot::Pending => failed.push(FailedInput {

@@ -168,6 +168,14 @@ impl Engine {
         self.ledger.progress()
     }
 
+    /// The objects of the inputs updated since the last call, with their input positions (in
+    /// the order they were updated, not input order). Taken objects are left out of [`Engine::finish`]'s `results`: a driver
+    /// that converts them as they come puts them back in input order itself (the wasm glue
+    /// does, so the last answer leaves little to convert and no second copy is kept).
+    pub fn take_updated(&mut self) -> (Vec<usize>, Vec<crate::model::SimplePublicObject>) {
+        self.ledger.take_updated()
+    }
+
     /// Counters so far.
     pub fn stats(&self) -> &RunStats {
         &self.stats

@@ -251,6 +251,17 @@ struct Run {
 
 /// Drives the engine against the simulator on a virtual clock.
 fn drive(config: ClientConfig, inputs: Vec<SimplePublicObjectBatchInput>, sim: &mut Sim) -> Run {
+    drive_taking(config, inputs, sim, &mut None)
+}
+
+/// [`drive`], and when `taken` is `Some`, takes the updated objects after every answer, as
+/// the wasm glue does.
+fn drive_taking(
+    config: ClientConfig,
+    inputs: Vec<SimplePublicObjectBatchInput>,
+    sim: &mut Sim,
+    taken: &mut Option<Vec<(usize, SimplePublicObject)>>,
+) -> Run {
     let mut engine = Engine::new(config, inputs, 0.0, 7);
     let mut now = 0.0;
     let mut pending: Vec<(f64, u64, Outcome)> = Vec::new();
@@ -284,6 +295,11 @@ fn drive(config: ClientConfig, inputs: Vec<SimplePublicObjectBatchInput>, sim: &
         while pending.first().is_some_and(|p| p.0 <= now) {
             let (_, id, outcome) = pending.remove(0);
             engine.on_answer(id, outcome, now);
+            if let Some(taken) = taken {
+                let (indexes, objects) = engine.take_updated();
+                assert_eq!(indexes.len(), objects.len());
+                taken.extend(indexes.into_iter().zip(objects));
+            }
         }
     }
     panic!("engine did not finish");
@@ -1169,4 +1185,45 @@ proptest! {
             prop_assert!(*attempts <= max_retries + 1, "{attempts} attempts of one request: {body}");
         }
     }
+}
+
+/// Objects taken as answers arrive, put back in input order, are exactly the results of a
+/// run that takes none; `finish` then holds none of them, and the failures are the same.
+#[test]
+fn taking_updated_objects_as_they_come_loses_and_repeats_none() {
+    let sim = || {
+        let mut sim = Sim::new(230);
+        sim.invalid_values.insert("BAD".into());
+        sim.echo_trace = false;
+        sim.script = vec![
+            Fault::None,
+            Fault::Status(500),
+            Fault::Malformed { applied: true },
+            Fault::ApplyThen500,
+            Fault::RateLimit("TEN_SECONDLY_ROLLING", None),
+            Fault::Network,
+        ];
+        sim
+    };
+    let mut all = inputs(260);
+    for i in [3, 120, 121, 199] {
+        all[i].properties.0[0].1 = "BAD".into();
+    }
+    let plain = drive(config(), all.clone(), &mut sim()).result.unwrap();
+    let mut taken = Some(Vec::new());
+    let run = drive_taking(config(), all, &mut sim(), &mut taken)
+        .result
+        .unwrap();
+    let mut taken = taken.unwrap();
+    assert!(run.results.is_empty(), "finish leaves out what was taken");
+    taken.sort_by_key(|(i, _)| *i);
+    let indexes: Vec<usize> = taken.iter().map(|(i, _)| *i).collect();
+    let mut unique = indexes.clone();
+    unique.dedup();
+    assert_eq!(unique, indexes, "no input taken twice");
+    let objects: Vec<SimplePublicObject> = taken.into_iter().map(|(_, o)| o).collect();
+    assert_eq!(objects, plain.results);
+    assert_eq!(run.failed, plain.failed);
+    assert_eq!(run.errors, plain.errors);
+    assert!(plain.results.len() > 200 && plain.failed.len() >= 30);
 }

@@ -207,6 +207,7 @@ async fn run(
 ) -> Result<JsValue, JsValue> {
     let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
     let timeout_ms = config.timeout_ms;
+    let results = Results::new(inputs.len());
     let mut engine = Engine::new(config, inputs, started, seed);
     let shared = Rc::new(RefCell::new(Shared::default()));
     let waker = transport::Waker::default();
@@ -228,14 +229,24 @@ async fn run(
                 signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
         }
     }
-    let outcome = drive(&mut engine, &fetch, timeout_ms, &shared, &waker, &opts).await;
+    let outcome = drive(
+        &mut engine,
+        &results,
+        &fetch,
+        timeout_ms,
+        &shared,
+        &waker,
+        &opts,
+    )
+    .await;
+    results.take(&mut engine);
     if let Some(signal) = &opts.signal {
         let _ =
             signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
     }
     match outcome {
         Drive::Finished => match engine.finish(now()) {
-            Ok(result) => convert::to_js(&result),
+            Ok(result) => results.fill(convert::to_js(&result)?),
             Err(e) => Err(errors::to_js(&e)),
         },
         Drive::Aborted => {
@@ -244,7 +255,9 @@ async fn run(
                 a.controller.abort();
             }
             engine.abort();
-            let result = convert::to_js(&engine.into_result(BatchStatus::Canceled, now())).ok();
+            let result = convert::to_js(&engine.into_result(BatchStatus::Canceled, now()))
+                .and_then(|r| results.fill(r))
+                .ok();
             let reason = opts.signal.as_ref().map(AbortSignal::reason);
             let e = HubSpotError::new(
                 ErrorCode::Aborted,
@@ -262,6 +275,7 @@ enum Drive {
 
 async fn drive(
     engine: &mut Engine,
+    results: &Results,
     fetch: &Option<Function>,
     timeout_ms: f64,
     shared: &Rc<RefCell<Shared>>,
@@ -278,7 +292,7 @@ async fn drive(
     let mut unread: Vec<(u64, Heard)> = Vec::new();
     loop {
         if shared.borrow().aborted {
-            read_all(engine, &mut unread);
+            read_all(engine, results, &mut unread);
             return Drive::Aborted;
         }
         let answers = std::mem::take(&mut shared.borrow_mut().answers);
@@ -290,7 +304,7 @@ async fn drive(
                     if crate::response::is_batch_status(h.status) {
                         unread.push((id, h));
                     } else {
-                        read_all(engine, &mut vec![(id, h)]);
+                        read_all(engine, results, &mut vec![(id, h)]);
                     }
                 }
             }
@@ -305,7 +319,7 @@ async fn drive(
                 }
             }
             if shared.borrow().aborted {
-                read_all(engine, &mut unread);
+                read_all(engine, results, &mut unread);
                 return Drive::Aborted;
             }
         }
@@ -316,7 +330,7 @@ async fn drive(
             let far = matches!(action, Action::WaitUntil(t) if t - now() >= READ_LATER_MS);
             let awaited = !shared.borrow().attempts.is_empty();
             if !(far && awaited && engine.queued() > 0) {
-                read_all(engine, &mut unread);
+                read_all(engine, results, &mut unread);
                 continue; // what to do next may have changed
             }
         }
@@ -397,8 +411,9 @@ async fn drive(
     }
 }
 
-/// Parses the bodies of `unread` answers and gives the engine their outcomes.
-fn read_all(engine: &mut Engine, unread: &mut Vec<(u64, Heard)>) {
+/// Parses the bodies of `unread` answers, gives the engine their outcomes, and takes the
+/// objects they updated into `results`.
+fn read_all(engine: &mut Engine, results: &Results, unread: &mut Vec<(u64, Heard)>) {
     for (id, h) in unread.drain(..) {
         let body = transport::read_body(h.status, &h.text);
         let outcome = Outcome::Http {
@@ -407,6 +422,48 @@ fn read_all(engine: &mut Engine, unread: &mut Vec<(u64, Heard)>) {
             body,
         };
         engine.on_answer_heard(id, outcome, h.heard, now());
+    }
+    results.take(engine);
+}
+
+/// The updated objects of a run as JS objects, by input position, converted as answers are
+/// read (while the run mostly waits for the rate window) instead of all at the end: with
+/// 38,000 results that conversion took 0.15 s after the last answer, and the wasm memory
+/// that held them all made V8 collect garbage more often.
+struct Results {
+    /// `new Array(inputs.length)`: holes where no object is (yet).
+    by_input: js_sys::Array,
+}
+
+impl Results {
+    fn new(n: usize) -> Results {
+        Results {
+            by_input: js_sys::Array::new_with_length(u32::try_from(n).unwrap_or(u32::MAX)),
+        }
+    }
+
+    /// Takes the objects the engine has updated since the last call.
+    fn take(&self, engine: &mut Engine) {
+        let (indexes, objects) = engine.take_updated();
+        if objects.is_empty() {
+            return;
+        }
+        // One JSON text (and one JSON.parse) per answer, not per object.
+        let Ok(js) = convert::to_js(&objects) else {
+            return;
+        };
+        let js: js_sys::Array = js.unchecked_into();
+        for (k, i) in indexes.into_iter().enumerate() {
+            self.by_input.set(i as u32, js.get(k as u32));
+        }
+    }
+
+    /// `result` (the engine's, whose `results` holds none of the taken objects) with all
+    /// the objects in input order.
+    fn fill(&self, result: JsValue) -> Result<JsValue, JsValue> {
+        // flat(0) skips holes and flattens nothing.
+        js_sys::Reflect::set(&result, &"results".into(), &self.by_input.flat(0))?;
+        Ok(result)
     }
 }
 
