@@ -123,7 +123,11 @@ impl Engine {
         let mut generated_trace = vec![false; inputs.len()];
         for (i, input) in inputs.iter_mut().enumerate() {
             if input.object_write_trace_id.is_none() {
-                input.object_write_trace_id = Some(format!("{prefix}{i}"));
+                // Not format!: this runs once per input before the first request leaves.
+                let mut id = String::with_capacity(prefix.len() + 6);
+                id.push_str(&prefix);
+                crate::json::write_int(&mut id, i as u64, false);
+                input.object_write_trace_id = Some(id);
                 if let Some(g) = generated_trace.get_mut(i) {
                     *g = true;
                 }
@@ -169,9 +173,10 @@ impl Engine {
     }
 
     /// The objects of the inputs updated since the last call, with their input positions (in
-    /// the order they were updated, not input order). Taken objects are left out of [`Engine::finish`]'s `results`: a driver
-    /// that converts them as they come puts them back in input order itself (the wasm glue
-    /// does, so the last answer leaves little to convert and no second copy is kept).
+    /// the order they were updated, not input order). Taken objects are left out of
+    /// [`Engine::finish`]'s `results`: a driver that converts them as they come puts them back
+    /// in input order itself (the wasm glue does, so the last answer leaves little to convert
+    /// and no second copy is kept).
     pub fn take_updated(&mut self) -> (Vec<usize>, Vec<crate::model::SimplePublicObject>) {
         self.ledger.take_updated()
     }
