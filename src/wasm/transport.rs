@@ -22,6 +22,15 @@ extern "C" {
     fn encode(this: &TextEncoder, text: &js_sys::JsString) -> js_sys::Uint8Array;
 }
 
+#[wasm_bindgen]
+extern "C" {
+    type TextDecoder;
+    #[wasm_bindgen(constructor)]
+    fn new(label: &str, options: &JsValue) -> TextDecoder;
+    #[wasm_bindgen(method)]
+    fn decode(this: &TextDecoder, bytes: &JsValue) -> js_sys::JsString;
+}
+
 thread_local! {
     static ENCODER: TextEncoder = TextEncoder::new();
 }
@@ -271,9 +280,18 @@ async fn read_answer(
         return Err("the response body is not readable".to_owned());
     }
     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-    // Valid UTF-8 (the usual case) is taken as is, without a second copy.
-    let text = String::from_utf8(bytes)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    // Valid UTF-8 (the usual case) is taken as is, without a second copy. Anything else is
+    // decoded by the runtime's TextDecoder, which puts U+FFFD where String::from_utf8_lossy
+    // would (both replace each maximal ill-formed subpart; ignoreBOM keeps a BOM as U+FEFF,
+    // as Rust does), and keeps from_utf8_lossy's code out of the wasm.
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(_) => {
+            let options = js_sys::Object::new();
+            let _ = Reflect::set(&options, &"ignoreBOM".into(), &JsValue::TRUE);
+            large_string(&TextDecoder::new("utf-8", &options).decode(&buffer)).unwrap_or_default()
+        }
+    };
     Ok((status, meta, text, heard))
 }
 

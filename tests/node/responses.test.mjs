@@ -131,6 +131,25 @@ describe("odd answers", { concurrency: true }, () => {
     assert.equal(r.results.length, 2);
   });
 
+  it("a body with invalid UTF-8 is read with U+FFFD where Rust's from_utf8_lossy puts them", async () => {
+    const inputs = inputsOf([1]);
+    // Ill-formed sequences of each kind; the expected text is what String::from_utf8_lossy
+    // gives for these bytes (checked with rustc), one U+FFFD per maximal ill-formed subpart.
+    const bad = [0x63, 0x61, 0x66, 0xc3, 0xff, 0x7c, 0x80, 0x7c, 0xe2, 0x82, 0x78, 0x7c, 0xc0, 0xaf, 0x7c, 0xf0, 0x9f, 0x98, 0x7c, 0xed, 0xa0, 0x80, 0x7c, 0x6f, 0x6b];
+    const expected = "caf\uFFFD\uFFFD|\uFFFD|\uFFFDx|\uFFFD\uFFFD|\uFFFD|\uFFFD\uFFFD\uFFFD|ok";
+    const fetch = fake((sent) => {
+      const text = JSON.stringify(complete(sent.map((x) => obj(x, { properties: { ...x.properties, dealname: "@@" } }))));
+      const at = text.indexOf("@@");
+      const bytes = new TextEncoder().encode(text);
+      const body = new Uint8Array([...bytes.subarray(0, at), ...bad, ...bytes.subarray(at + 2)]);
+      return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
+    });
+    const r = await new pkg.HubSpotBatch({ accessToken: "t", baseUrl: BASE, fetch, maxRetries: 0 }).update(inputs);
+    assertAccountsForAll(r, inputs);
+    assert.equal(r.results.length, 1);
+    assert.equal(r.results[0].properties.dealname, expected);
+  });
+
   const ODD_ERRORS = [
     ["500 with a numeric message", 500, '{"status":"error","message":123,"category":5}'],
     ["400 with a broken embedded array", 400, '{"status":"error","message":"Property values were not valid: [{\\"name\\":","category":"VALIDATION_ERROR","correlationId":"c"}'],
