@@ -433,12 +433,16 @@ fn read_all(engine: &mut Engine, results: &Results, unread: &mut Vec<(u64, Heard
 struct Results {
     /// `new Array(inputs.length)`: holes where no object is (yet).
     by_input: js_sys::Array,
+    /// Why objects could not be converted, if ever: the run then rejects with it rather
+    /// than resolve without them.
+    error: RefCell<Option<JsValue>>,
 }
 
 impl Results {
     fn new(n: usize) -> Results {
         Results {
             by_input: js_sys::Array::new_with_length(u32::try_from(n).unwrap_or(u32::MAX)),
+            error: RefCell::new(None),
         }
     }
 
@@ -449,18 +453,25 @@ impl Results {
             return;
         }
         // One JSON text (and one JSON.parse) per answer, not per object.
-        let Ok(js) = convert::to_js(&objects) else {
-            return;
-        };
-        let js: js_sys::Array = js.unchecked_into();
-        for (k, i) in indexes.into_iter().enumerate() {
-            self.by_input.set(i as u32, js.get(k as u32));
+        match convert::to_js(&objects) {
+            Ok(js) => {
+                let js: js_sys::Array = js.unchecked_into();
+                for (k, i) in indexes.into_iter().enumerate() {
+                    self.by_input.set(i as u32, js.get(k as u32));
+                }
+            }
+            Err(e) => {
+                self.error.borrow_mut().get_or_insert(e);
+            }
         }
     }
 
     /// `result` (the engine's, whose `results` holds none of the taken objects) with all
     /// the objects in input order.
     fn fill(&self, result: JsValue) -> Result<JsValue, JsValue> {
+        if let Some(e) = self.error.borrow_mut().take() {
+            return Err(e);
+        }
         // flat(0) skips holes and flattens nothing.
         js_sys::Reflect::set(&result, &"results".into(), &self.by_input.flat(0))?;
         Ok(result)
