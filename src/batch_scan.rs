@@ -331,10 +331,10 @@ impl<'a> Walk<'a> {
     fn number_value(&mut self) -> Option<f64> {
         let text = self.number()?;
         // Short integers need no float parsing (which in the npm build calls into JS).
-        let n = match text.strip_prefix('-').unwrap_or(text) {
+        let n = match text.strip_prefix("-").unwrap_or(text) {
             t if t.len() <= 9 && t.bytes().all(|b| b.is_ascii_digit()) => {
                 let v = t.bytes().fold(0f64, |n, d| n * 10.0 + f64::from(d - b'0'));
-                if text.starts_with('-') {
+                if text.starts_with("-") {
                     -v
                 } else {
                     v

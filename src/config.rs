@@ -319,15 +319,15 @@ pub fn normalize_base_url(url: &str) -> Result<String, String> {
     let (scheme, rest) = crate::text::split_once(url, "://")
         .ok_or_else(|| "expected an absolute URL such as \"https://api.hubapi.com\"".to_owned())?;
     let scheme = scheme.to_ascii_lowercase();
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let end = crate::text::find_any(rest, b"/?#").unwrap_or(rest.len());
     let (authority, path) = rest.split_at_checked(end).unwrap_or((rest, ""));
     if authority.bytes().any(|b| b == b'@') {
         return Err("must not contain credentials; pass accessToken instead".to_owned());
     }
-    if path.contains(['?', '#']) {
+    if crate::text::find_any(path, b"?#").is_some() {
         return Err("must not have a query or fragment".to_owned());
     }
-    if path.contains(|c: char| c.is_whitespace() || c.is_control()) {
+    if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("must not contain spaces".to_owned());
     }
     let host = host_of(authority).ok_or_else(|| "has no valid host".to_owned())?;
@@ -342,7 +342,7 @@ pub fn normalize_base_url(url: &str) -> Result<String, String> {
         }
         _ => return Err("must be an http(s) URL".to_owned()),
     }
-    let path = path.trim_end_matches('/');
+    let path = crate::text::trim_end_byte(path, b'/');
     Ok(format!(
         "{scheme}://{}{path}",
         authority.to_ascii_lowercase()
@@ -351,12 +351,12 @@ pub fn normalize_base_url(url: &str) -> Result<String, String> {
 
 /// The host of an authority (`host[:port]`), lowercased; IPv6 keeps its brackets.
 fn host_of(authority: &str) -> Option<String> {
-    let (host, port) = if authority.starts_with('[') {
-        let close = authority.find(']')?;
+    let (host, port) = if authority.starts_with("[") {
+        let close = crate::text::find_any(authority, b"]")?;
         let (h, rest) = authority.split_at_checked(close + 1)?;
-        (h, rest.strip_prefix(':'))
+        (h, rest.strip_prefix(":"))
     } else {
-        match authority.split_once(':') {
+        match crate::text::split_once_any(authority, b":") {
             Some((h, p)) => (h, Some(p)),
             None => (authority, None),
         }
@@ -379,17 +379,77 @@ pub fn is_loopback(host: &str) -> bool {
     if host == "localhost" || host == "[::1]" {
         return true;
     }
-    let octets: Vec<&str> = host.split('.').collect();
-    octets.len() == 4
-        && octets.first() == Some(&"127")
-        && octets
-            .iter()
-            .all(|o| !o.is_empty() && o.len() <= 3 && o.parse::<u16>().is_ok_and(|n| n <= 255))
+    // Four dot-separated octets, the first "127", each what `o.parse::<u16>()` reads as at
+    // most 255 in at most 3 bytes (an optional '+', then digits). Bytes rather than
+    // `split('.')`, `collect` and `parse`, whose generic code cost ~0.5 KB of wasm.
+    let mut count = 0;
+    for (i, o) in host.as_bytes().split(|&b| b == b'.').enumerate() {
+        let digits = o.strip_prefix(b"+").unwrap_or(o);
+        let ok = o.len() <= 3
+            && !digits.is_empty()
+            && digits.iter().all(u8::is_ascii_digit)
+            && digits
+                .iter()
+                .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+                <= 255;
+        if !ok || (i == 0 && o != b"127") {
+            return false;
+        }
+        count += 1;
+    }
+    count == 4
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// `is_loopback` as it was written before the byte version (split, collect, parse).
+    fn is_loopback_reference(host: &str) -> bool {
+        if host == "localhost" || host == "[::1]" {
+            return true;
+        }
+        let octets: Vec<&str> = host.split('.').collect();
+        octets.len() == 4
+            && octets.first() == Some(&"127")
+            && octets
+                .iter()
+                .all(|o| !o.is_empty() && o.len() <= 3 && o.parse::<u16>().is_ok_and(|n| n <= 255))
+    }
+
+    #[test]
+    fn loopback_by_hand() {
+        for (host, yes) in [
+            ("127.0.0.1", true),
+            ("127.255.255.255", true),
+            ("127.+1.0.1", true),
+            ("127.256.0.1", false),
+            ("127.0.0", false),
+            ("127.0.0.1.", false),
+            ("127..0.1", false),
+            ("127.+.0.1", false),
+            ("127.0001.0.1", false),
+            ("+127.0.0.1", false),
+            ("128.0.0.1", false),
+            ("127.0.0.é", false),
+            ("localhost", true),
+            ("[::1]", true),
+        ] {
+            assert_eq!(is_loopback(host), yes, "{host}");
+            assert_eq!(is_loopback_reference(host), yes, "{host}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 5000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn loopback_agrees_with_reference(tail in "(\\.[0-9+]{0,4}|[0-9é-]){0,6}", head in "(127|12|1270|\\+127|)") {
+            let host = format!("{head}{tail}");
+            prop_assert_eq!(is_loopback(&host), is_loopback_reference(&host), "{}", host);
+        }
+    }
 
     fn opts(entries: Vec<(&str, Value)>) -> Result<ParsedOptions, HubSpotError> {
         let e: Vec<(String, Value)> = entries

@@ -94,7 +94,7 @@ pub fn inputs(text: &str) -> Result<Vec<RawInput>, HubSpotError> {
 /// The message for the encoder's `"\0f<what>[:<index>]"`.
 fn failure_message(failure: &str) -> String {
     let rest = failure.get(2..).unwrap_or_default();
-    let (what, index) = rest.split_once(':').unwrap_or((rest, ""));
+    let (what, index) = crate::text::split_once_any(rest, b":").unwrap_or((rest, ""));
     match what {
         "array" => "inputs: expected an array of { id, properties }".to_owned(),
         "length" => "inputs: its length cannot be read (at most 10,000,000 inputs)".to_owned(),
@@ -228,7 +228,7 @@ fn value_at(r: &mut Reader, depth: u8) -> Read<Value> {
 
 /// A string, or the value a tag (a leading U+0000) stands for.
 fn tagged(mut s: String) -> Value {
-    if !s.starts_with('\0') {
+    if !s.starts_with("\0") {
         return Value::Str(s);
     }
     let rest = s.get(2..).unwrap_or_default();

@@ -148,9 +148,9 @@ pub fn describe_non_json(text: &str) -> String {
     let t = text.trim_start();
     if t.is_empty() {
         "an empty body".to_owned()
-    } else if t.starts_with(['{', '[']) {
+    } else if t.starts_with("{") || t.starts_with("[") {
         TRUNCATED_JSON.to_owned()
-    } else if t.starts_with('<') {
+    } else if t.starts_with("<") {
         "an HTML page".to_owned()
     } else {
         "a body that is not JSON".to_owned()
