@@ -221,6 +221,8 @@ impl<'a> Walk<'a> {
     }
 
     /// `[item, ...]` or `{"key": item, ...}`, calling `each` at every item.
+    // Not inlined: a smaller wasm (measured with scripts/check-size; see bench/SIZE-NOTES.md).
+    #[inline(never)]
     fn items(
         &mut self,
         close: u8,

@@ -269,6 +269,8 @@ pub fn parse_options(
     })
 }
 
+// Not inlined: a smaller wasm (measured with scripts/check-size; see bench/SIZE-NOTES.md).
+#[inline(never)]
 fn parse_rate_limit(value: &Value) -> Result<Option<RateLimit>, String> {
     const MSG: &str =
         "options.rateLimit: expected { requests: integer >= 1, intervalMs: number > 0 } or null";

@@ -227,6 +227,8 @@ fn value_at(r: &mut Reader, depth: u8) -> Read<Value> {
 }
 
 /// A string, or the value a tag (a leading U+0000) stands for.
+// Not inlined: a smaller wasm (measured with scripts/check-size; see bench/SIZE-NOTES.md).
+#[inline(never)]
 fn tagged(mut s: String) -> Value {
     if !s.starts_with("\0") {
         return Value::Str(s);
