@@ -151,10 +151,15 @@ pub fn parse_options(
     entries: &[(String, Value)],
     set: OptionSet,
 ) -> Result<ParsedOptions, HubSpotError> {
-    let fail = |msg: String| match set {
+    // The error is made here, once, rather than at each of the dozen failures (-56 bytes gzip).
+    read_options(entries, set).map_err(|msg| match set {
         OptionSet::Client => HubSpotError::invalid_config(msg),
         OptionSet::Build => HubSpotError::invalid_input(msg),
-    };
+    })
+}
+
+/// [`parse_options`] with the message of its error.
+fn read_options(entries: &[(String, Value)], set: OptionSet) -> Result<ParsedOptions, String> {
     let allowed = match set {
         OptionSet::Client => CLIENT_KEYS,
         OptionSet::Build => BUILD_KEYS,
@@ -177,32 +182,32 @@ pub fn parse_options(
                 msg.push_str(k);
             }
             msg.push(')');
-            return Err(fail(msg));
+            return Err(msg);
         }
         match key.as_str() {
             "accessToken" => match value {
                 Value::Str(s) if is_header_safe(s) => config.access_token = Some(Secret::new(s.clone())),
                 Value::Str(_) => {
                     // Never echo the value: it is a secret.
-                    return Err(fail(
+                    return Err(
                         "options.accessToken: expected a non-empty token of visible ASCII characters"
                             .to_owned(),
-                    ));
+                    );
                 }
                 other => {
-                    return Err(fail(format!(
+                    return Err(format!(
                         "options.accessToken: expected a string, got {}",
                         type_name(other)
-                    )))
+                    ))
                 }
             },
             "baseUrl" => match value {
                 Value::Str(s) => {
-                    config.base_url = normalize_base_url(s).map_err(|m| fail(format!("options.baseUrl: {m}")))?;
+                    config.base_url = normalize_base_url(s).map_err(|m| format!("options.baseUrl: {m}"))?;
                     base_url_given = true;
                 }
                 other => {
-                    return Err(fail(format!("options.baseUrl: expected a string, got {}", type_name(other))))
+                    return Err(format!("options.baseUrl: expected a string, got {}", type_name(other)))
                 }
             },
             "objectType" => match value {
@@ -214,39 +219,39 @@ pub fn parse_options(
                     config.object_type = s.clone()
                 }
                 _ => {
-                    return Err(fail(
+                    return Err(
                         "options.objectType: expected an object type such as \"0-3\", \"deals\" or \"2-1234\" (letters, digits, - and _)"
                             .to_owned(),
-                    ))
+                    )
                 }
             },
             "batchSize" => {
                 config.batch_size = integer(value, 1, MAX_BATCH_SIZE as f64)
-                    .ok_or_else(|| fail(format!("options.batchSize: expected an integer from 1 to {MAX_BATCH_SIZE}")))?
+                    .ok_or_else(|| format!("options.batchSize: expected an integer from 1 to {MAX_BATCH_SIZE}"))?
                     as usize
             }
             "concurrency" => {
                 config.concurrency = integer(value, 1, 1000.0)
-                    .ok_or_else(|| fail("options.concurrency: expected an integer from 1 to 1000".to_owned()))?
+                    .ok_or_else(|| "options.concurrency: expected an integer from 1 to 1000".to_owned())?
                     as usize;
                 concurrency_given = true;
             }
             "maxRetries" => {
                 config.max_retries = integer(value, 0, 100.0)
-                    .ok_or_else(|| fail("options.maxRetries: expected an integer from 0 to 100".to_owned()))?
+                    .ok_or_else(|| "options.maxRetries: expected an integer from 0 to 100".to_owned())?
                     as u32
             }
             "timeoutMs" => match value {
                 Value::Number(n) if n.is_finite() && *n > 0.0 && *n <= 2_147_483_647.0 => config.timeout_ms = *n,
-                _ => return Err(fail("options.timeoutMs: expected a positive number of milliseconds".to_owned())),
+                _ => return Err("options.timeoutMs: expected a positive number of milliseconds".to_owned()),
             },
-            "rateLimit" => config.rate_limit = parse_rate_limit(value).map_err(fail)?,
+            "rateLimit" => config.rate_limit = parse_rate_limit(value)?,
             "fetch" if !matches!(value, Value::Other("function")) => {
-                return Err(fail(format!("options.fetch: expected a function, got {}", type_name(value))));
+                return Err(format!("options.fetch: expected a function, got {}", type_name(value)));
             }
             "idProperty" => match value {
                 Value::Str(s) if !s.is_empty() => id_property = Some(s.clone()),
-                _ => return Err(fail("options.idProperty: expected a non-empty string".to_owned())),
+                _ => return Err("options.idProperty: expected a non-empty string".to_owned()),
             },
             _ => {}
         }
@@ -255,10 +260,10 @@ pub fn parse_options(
         && config.access_token.is_none()
         && (!base_url_given || config.base_url == DEFAULT_BASE_URL)
     {
-        return Err(fail(
+        return Err(
             "options.accessToken: required when calling HubSpot directly; without a token, set baseUrl to a proxy that adds it"
                 .to_owned(),
-        ));
+        );
     }
     if !concurrency_given {
         config.concurrency = default_concurrency(config.rate_limit);
