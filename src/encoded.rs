@@ -229,16 +229,15 @@ fn value_at(r: &mut Reader, depth: u8) -> Read<Value> {
 /// A string, or the value a tag (a leading U+0000) stands for.
 // Not inlined: a smaller wasm (measured with scripts/check-size; see bench/SIZE-NOTES.md).
 #[inline(never)]
-fn tagged(mut s: String) -> Value {
+fn tagged(s: String) -> Value {
     if !s.starts_with("\0") {
         return Value::Str(s);
     }
     let rest = s.get(2..).unwrap_or_default();
     match s.as_bytes().get(1) {
-        Some(b's') => {
-            s.drain(..2);
-            Value::Str(s)
-        }
+        // A copy rather than `s.drain(..2)`, whose char-boundary assertion and `Drain` linked
+        // panic code into the wasm.
+        Some(b's') => Value::Str(rest.to_owned()),
         Some(b'n') => Value::Decimal(rest.to_owned()),
         Some(b'x') => Value::Number(match rest {
             "Infinity" => f64::INFINITY,

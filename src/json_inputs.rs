@@ -85,20 +85,22 @@ pub fn requests(
     }
     let url = batch_update_url(config);
     let headers = headers(config);
-    let out = bodies
+    // A loop rather than `zip().map().collect()`, whose trusted-length collect links a
+    // "capacity overflow" panic path.
+    let mut out = Vec::with_capacity(bodies.len());
+    for (mut body, input_indexes) in bodies
         .into_iter()
         .zip(chunk_indexes(keys.len(), batch_size))
-        .map(|(mut body, input_indexes)| {
-            body.push_str("]}");
-            HttpRequest {
-                url: url.clone(),
-                method: "POST",
-                headers: headers.clone(),
-                body,
-                input_indexes,
-            }
-        })
-        .collect();
+    {
+        body.push_str("]}");
+        out.push(HttpRequest {
+            url: url.clone(),
+            method: "POST",
+            headers: headers.clone(),
+            body,
+            input_indexes,
+        });
+    }
     Some(out)
 }
 
