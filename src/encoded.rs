@@ -64,8 +64,9 @@ pub fn options(text: &str) -> Result<Vec<(String, Value)>, OptionsError> {
         _ => pairs(&mut r, 1),
     };
     match read {
-        Ok(entries) if r.at_end() => {
-            Ok(entries.into_iter().map(|(k, v)| (k, numeric(v))).collect())
+        Ok(mut entries) if r.at_end() => {
+            numeric_entries(&mut entries);
+            Ok(entries)
         }
         _ => Err(OptionsError::Unreadable),
     }
@@ -259,10 +260,19 @@ fn tagged(s: String) -> Value {
 fn numeric(v: Value) -> Value {
     match v {
         Value::Decimal(text) => Value::Number(parse_f64(&text).unwrap_or(f64::NAN)),
-        Value::Object(entries) => {
-            Value::Object(entries.into_iter().map(|(k, v)| (k, numeric(v))).collect())
+        Value::Object(mut entries) => {
+            numeric_entries(&mut entries);
+            Value::Object(entries)
         }
         other => other,
+    }
+}
+
+/// [`numeric`] on every value, in place (an in-place `into_iter().map().collect()` links
+/// two `try_fold`s and a drop helper into the wasm).
+fn numeric_entries(entries: &mut [(String, Value)]) {
+    for (_, v) in entries.iter_mut() {
+        *v = numeric(std::mem::replace(v, Value::Undefined));
     }
 }
 
