@@ -461,9 +461,10 @@ pub(crate) fn first_duplicate<'a, T>(
     inputs: &'a [T],
     key: impl Fn(&'a T) -> Option<(&'a str, &'a str)>,
 ) -> Option<(usize, usize)> {
-    const EMPTY: usize = usize::MAX;
+    // Slots hold position + 1, so that 0 is empty and the table is allocated zeroed (a
+    // non-zero `vec![x; n]` links a fill loop into the wasm).
     let size = (inputs.len() * 2).next_power_of_two().max(8);
-    let mut slots = vec![EMPTY; size];
+    let mut slots = vec![0usize; size];
     let hash = |(p, id): (&str, &str)| {
         // FNV-1a over both parts, split by a byte that UTF-8 text never holds.
         p.bytes()
@@ -479,12 +480,12 @@ pub(crate) fn first_duplicate<'a, T>(
         loop {
             i &= size - 1;
             match slots.get_mut(i) {
-                Some(slot) if *slot == EMPTY => {
-                    *slot = b;
+                Some(slot) if *slot == 0 => {
+                    *slot = b + 1;
                     break;
                 }
                 Some(slot) => {
-                    let a = *slot;
+                    let a = *slot - 1;
                     if inputs.get(a).and_then(&key) == Some(k) {
                         return Some((a, b));
                     }
