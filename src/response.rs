@@ -43,8 +43,8 @@ impl ResponseMeta {
             let value = value.trim();
             match name.to_ascii_lowercase().as_str() {
                 "retry-after" => meta.retry_after = Some(value.to_owned()),
-                "x-hubspot-ratelimit-max" => meta.rate_max = value.parse().ok(),
-                "x-hubspot-ratelimit-remaining" => meta.rate_remaining = value.parse().ok(),
+                "x-hubspot-ratelimit-max" => meta.rate_max = parse_u32(value),
+                "x-hubspot-ratelimit-remaining" => meta.rate_remaining = parse_u32(value),
                 "x-hubspot-ratelimit-interval-milliseconds" => {
                     meta.rate_interval_ms =
                         parse_f64(value).filter(|n: &f64| n.is_finite() && *n > 0.0)
@@ -65,6 +65,23 @@ impl ResponseMeta {
         "x-hubspot-ratelimit-interval-milliseconds",
         "location",
     ];
+}
+
+/// `s.parse::<u32>().ok()`: an optional `+`, then one or more ASCII digits, in range. By hand,
+/// because std's integer parser was linked into the wasm for these two headers alone.
+fn parse_u32(s: &str) -> Option<u32> {
+    let digits = s.strip_prefix("+").unwrap_or(s);
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: u32 = 0;
+    for b in digits.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u32::from(b - b'0'))?;
+    }
+    Some(n)
 }
 
 /// The longest wait a 429 can impose: one hour.
@@ -287,6 +304,35 @@ pub fn parse_embedded_details(message: &str) -> Vec<ErrorDetail> {
 mod tests {
     use super::*;
     use crate::model::BatchStatus;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 5000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn parse_u32_agrees_with_std(s in "[+-]{0,2}[0-9]{0,11}[ a٣]?") {
+            prop_assert_eq!(parse_u32(&s), s.parse::<u32>().ok());
+        }
+    }
+
+    #[test]
+    fn parse_u32_by_hand() {
+        for s in [
+            "",
+            "+",
+            "-",
+            "0",
+            "+0",
+            "007",
+            "4294967295",
+            "4294967296",
+            "-1",
+            "1 ",
+            "+-1",
+        ] {
+            assert_eq!(parse_u32(s), s.parse::<u32>().ok(), "{s:?}");
+        }
+    }
 
     #[test]
     fn reads_200_and_207_with_nulls() {
