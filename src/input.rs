@@ -465,14 +465,19 @@ pub(crate) fn first_duplicate<'a, T>(
     // non-zero `vec![x; n]` links a fill loop into the wasm).
     let size = (inputs.len() * 2).next_power_of_two().max(8);
     let mut slots = vec![0usize; size];
+    // FNV-1a over both parts, split by a byte that UTF-8 text never holds. (Loops rather
+    // than `chain().fold()`: fewer generic instances in the wasm.)
+    fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        h
+    }
     let hash = |(p, id): (&str, &str)| {
-        // FNV-1a over both parts, split by a byte that UTF-8 text never holds.
-        p.bytes()
-            .chain([0xff])
-            .chain(id.bytes())
-            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-            })
+        fnv(
+            fnv(fnv(0xcbf2_9ce4_8422_2325, p.as_bytes()), &[0xff]),
+            id.as_bytes(),
+        )
     };
     for (b, x) in inputs.iter().enumerate() {
         let Some(k) = key(x) else { continue };

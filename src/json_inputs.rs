@@ -86,12 +86,13 @@ pub fn requests(
     let url = batch_update_url(config);
     let headers = headers(config);
     // A loop rather than `zip().map().collect()`, whose trusted-length collect links a
-    // "capacity overflow" panic path.
+    // "capacity overflow" panic path (and without `zip`: fewer generic instances).
     let mut out = Vec::with_capacity(bodies.len());
-    for (mut body, input_indexes) in bodies
-        .into_iter()
-        .zip(chunk_indexes(keys.len(), batch_size))
-    {
+    let mut chunks = chunk_indexes(keys.len(), batch_size).into_iter();
+    for mut body in bodies {
+        let Some(input_indexes) = chunks.next() else {
+            break;
+        };
         body.push_str("]}");
         out.push(HttpRequest {
             url: url.clone(),

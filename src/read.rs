@@ -47,8 +47,10 @@ impl Cx {
                 }
             }
             JsonValue::Array(items) => {
-                for (slot, v) in slots.iter_mut().zip(items) {
-                    *slot = Some(v);
+                for (i, v) in items.into_iter().enumerate() {
+                    if let Some(slot) = slots.get_mut(i) {
+                        *slot = Some(v);
+                    }
                 }
             }
             _ => self.ok = false,

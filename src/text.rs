@@ -78,14 +78,22 @@ pub fn split_once_any<'a>(hay: &'a str, bytes: &[u8]) -> Option<(&'a str, &'a st
 
 /// `s` without the ASCII `b`s it starts with: `s.trim_start_matches(b as char)`.
 pub fn trim_start_byte(s: &str, b: u8) -> &str {
-    let n = s.bytes().take_while(|&c| c == b).count();
+    let bytes = s.as_bytes();
+    let mut n = 0;
+    while bytes.get(n) == Some(&b) {
+        n += 1;
+    }
     s.get(n..).unwrap_or(s)
 }
 
 /// `s` without the ASCII `b`s it ends with: `s.trim_end_matches(b as char)`.
 pub fn trim_end_byte(s: &str, b: u8) -> &str {
-    let n = s.bytes().rev().take_while(|&c| c == b).count();
-    s.get(..s.len() - n).unwrap_or(s)
+    let bytes = s.as_bytes();
+    let mut end = bytes.len();
+    while end > 0 && bytes.get(end - 1) == Some(&b) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or(s)
 }
 
 #[cfg(test)]
