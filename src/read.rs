@@ -33,8 +33,10 @@ impl Cx {
 
     /// Splits an object (by key) or an array (by position) into the fields named `names`.
     fn fields(&mut self, v: JsonValue, names: &[&str]) -> Fields {
-        let mut slots: Vec<Option<JsonValue>> = Vec::new();
-        slots.resize_with(names.len(), || None);
+        let mut slots: Vec<Option<JsonValue>> = Vec::with_capacity(names.len());
+        for _ in names {
+            slots.push(None);
+        }
         match v {
             JsonValue::Object(entries) => {
                 for (k, v) in entries {

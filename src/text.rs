@@ -67,7 +67,14 @@ pub fn replace(hay: &str, needle: &str, with: &str) -> String {
 /// `hay.find([..chars])` gives for ASCII chars, without std's `char` pattern searchers (each
 /// pattern type links its own searcher code into the wasm).
 pub fn find_any(hay: &str, bytes: &[u8]) -> Option<usize> {
-    hay.bytes().position(|b| bytes.contains(&b))
+    for (i, b) in hay.bytes().enumerate() {
+        for &n in bytes {
+            if b == n {
+                return Some(i);
+            }
+        }
+    }
+    None
 }
 
 /// The text before and after the first of the ASCII `bytes`: `hay.split_once([..chars])`.
