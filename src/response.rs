@@ -40,7 +40,9 @@ impl ResponseMeta {
     pub fn from_headers<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut meta = ResponseMeta::default();
         for (name, value) in headers {
-            let value = value.trim();
+            // trim() as trim_start() + trim_end() (the same Unicode white space): trim_matches
+            // was linked for these two calls alone, trim_start_matches is there anyway.
+            let value = value.trim_start().trim_end();
             match name.to_ascii_lowercase().as_str() {
                 "retry-after" => meta.retry_after = Some(value.to_owned()),
                 "x-hubspot-ratelimit-max" => meta.rate_max = parse_u32(value),
@@ -114,7 +116,7 @@ pub fn bearer_token(headers: &[(String, String)]) -> Option<&str> {
 /// `Retry-After` as milliseconds: delta-seconds (fractions accepted), capped at one hour.
 /// HTTP dates are not used by HubSpot and are ignored.
 pub fn retry_after_ms(value: &str) -> Option<f64> {
-    let secs = parse_f64(value.trim())?;
+    let secs = parse_f64(value.trim_start().trim_end())?;
     (secs.is_finite() && secs >= 0.0).then(|| (secs * 1000.0).min(MAX_RETRY_AFTER_MS))
 }
 
