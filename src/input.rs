@@ -461,9 +461,19 @@ pub(crate) fn first_duplicate<'a, T>(
     inputs: &'a [T],
     key: impl Fn(&'a T) -> Option<(&'a str, &'a str)>,
 ) -> Option<(usize, usize)> {
+    first_duplicate_at(inputs.len(), &|i| inputs.get(i).and_then(&key))
+}
+
+/// [`first_duplicate`] over positions `0..len`, one copy for every caller: it was inlined at
+/// each of its four call sites.
+#[inline(never)]
+fn first_duplicate_at<'a>(
+    len: usize,
+    key: &dyn Fn(usize) -> Option<(&'a str, &'a str)>,
+) -> Option<(usize, usize)> {
     // Slots hold position + 1, so that 0 is empty and the table is allocated zeroed (a
     // non-zero `vec![x; n]` links a fill loop into the wasm).
-    let size = (inputs.len() * 2).next_power_of_two().max(8);
+    let size = (len * 2).next_power_of_two().max(8);
     let mut slots = vec![0usize; size];
     // FNV-1a over both parts, split by a byte that UTF-8 text never holds. (Loops rather
     // than `chain().fold()`: fewer generic instances in the wasm.)
@@ -479,8 +489,8 @@ pub(crate) fn first_duplicate<'a, T>(
             id.as_bytes(),
         )
     };
-    for (b, x) in inputs.iter().enumerate() {
-        let Some(k) = key(x) else { continue };
+    for b in 0..len {
+        let Some(k) = key(b) else { continue };
         let mut i = hash(k) as usize;
         loop {
             i &= size - 1;
@@ -491,7 +501,7 @@ pub(crate) fn first_duplicate<'a, T>(
                 }
                 Some(slot) => {
                     let a = *slot - 1;
-                    if inputs.get(a).and_then(&key) == Some(k) {
+                    if key(a) == Some(k) {
                         return Some((a, b));
                     }
                 }
