@@ -87,12 +87,15 @@ pub fn requests(
     let headers = headers(config);
     // A loop rather than `zip().map().collect()`, whose trusted-length collect links a
     // "capacity overflow" panic path (and without `zip`: fewer generic instances).
+    // Bodies and chunks are taken out in place rather than by `into_iter()`, whose drop code
+    // is linked once per element type.
     let mut out = Vec::with_capacity(bodies.len());
-    let mut chunks = chunk_indexes(keys.len(), batch_size).into_iter();
-    for mut body in bodies {
-        let Some(input_indexes) = chunks.next() else {
+    let mut chunks = chunk_indexes(keys.len(), batch_size);
+    for (i, body) in bodies.iter_mut().enumerate() {
+        let Some(input_indexes) = chunks.get_mut(i).map(std::mem::take) else {
             break;
         };
+        let mut body = std::mem::take(body);
         body.push_str("]}");
         out.push(HttpRequest {
             url: url.clone(),

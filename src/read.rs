@@ -38,20 +38,24 @@ impl Cx {
             slots.push(None);
         }
         match v {
-            JsonValue::Object(entries) => {
-                for (k, v) in entries {
-                    if let Some(i) = names.iter().position(|n| *n == k) {
+            // Values are moved out with `mem::replace` rather than by `into_iter()`: each
+            // `IntoIter<T>` links its own drop code.
+            JsonValue::Object(mut entries) => {
+                for (k, v) in entries.iter_mut() {
+                    if let Some(i) = names.iter().position(|n| n == k) {
                         match slots.get_mut(i) {
-                            Some(slot @ None) => *slot = Some(v),
+                            Some(slot @ None) => {
+                                *slot = Some(std::mem::replace(v, JsonValue::Null))
+                            }
                             _ => self.ok = false,
                         }
                     }
                 }
             }
-            JsonValue::Array(items) => {
-                for (i, v) in items.into_iter().enumerate() {
+            JsonValue::Array(mut items) => {
+                for (i, v) in items.iter_mut().enumerate() {
                     if let Some(slot) = slots.get_mut(i) {
-                        *slot = Some(v);
+                        *slot = Some(std::mem::replace(v, JsonValue::Null));
                     }
                 }
             }
@@ -154,12 +158,12 @@ fn list<T>(cx: &mut Cx, v: JsonValue, read: Read<T>) -> Vec<T> {
 /// rather than in every `list::<T>` (~0.2 KB of wasm each).
 #[inline(never)]
 fn each_item(cx: &mut Cx, v: JsonValue, each: &mut dyn FnMut(&mut Cx, JsonValue)) {
-    let JsonValue::Array(items) = v else {
+    let JsonValue::Array(mut items) = v else {
         cx.ok = false;
         return;
     };
-    for v in items {
-        each(cx, v);
+    for v in items.iter_mut() {
+        each(cx, std::mem::replace(v, JsonValue::Null));
     }
 }
 
@@ -173,12 +177,12 @@ fn map<V>(cx: &mut Cx, v: JsonValue, read: Read<V>) -> Map<V> {
 /// Calls `each` with every entry of an object (fails on anything else), like [`each_item`].
 #[inline(never)]
 fn each_entry(cx: &mut Cx, v: JsonValue, each: &mut dyn FnMut(&mut Cx, String, JsonValue)) {
-    let JsonValue::Object(entries) = v else {
+    let JsonValue::Object(mut entries) = v else {
         cx.ok = false;
         return;
     };
-    for (k, v) in entries {
-        each(cx, k, v);
+    for (k, v) in entries.iter_mut() {
+        each(cx, std::mem::take(k), std::mem::replace(v, JsonValue::Null));
     }
 }
 

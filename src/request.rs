@@ -128,9 +128,10 @@ pub fn build_batch_update_requests(
 ) -> Vec<HttpRequest> {
     let url = batch_update_url(config);
     let headers = headers(config);
-    let chunks = chunk_indexes(inputs.len(), config.batch_size);
+    let mut chunks = chunk_indexes(inputs.len(), config.batch_size);
     let mut out = Vec::with_capacity(chunks.len());
-    for indexes in chunks {
+    for indexes in chunks.iter_mut() {
+        let indexes = std::mem::take(indexes);
         out.push(HttpRequest {
             url: url.clone(),
             method: "POST",
