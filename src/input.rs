@@ -240,7 +240,7 @@ pub fn format_value(value: &Value) -> Result<String, String> {
                 let Value::Str(s) = item else {
                     return Err(format!("[{i}]: expected string, got {}", type_name(item)));
                 };
-                if s.as_bytes().contains(&b';') {
+                if crate::text::has_byte(s, b';') {
                     return Err(format!(
                         "[{i}]: contains \";\", which HubSpot uses to separate the values of a multi-select property"
                     ));

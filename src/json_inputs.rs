@@ -174,7 +174,7 @@ fn each_input<'a>(
 /// A string token's text, unescaped.
 fn decode(token: &str) -> Option<String> {
     let inner = token.get(1..token.len().checked_sub(1)?)?;
-    if !inner.as_bytes().contains(&b'\\') {
+    if !crate::text::has_byte(inner, b'\\') {
         return Some(inner.to_owned());
     }
     crate::json::Reader::new(token).string().ok()
@@ -280,10 +280,10 @@ impl<'a> Scan<'a> {
         self.pos += crate::json::number_len(self.s.get(start..)?).ok()?;
         let text = self.t.get(start..self.pos)?;
         // String(n) writes a lower-case exponent, and never one beyond 308 for a finite n.
-        if text.as_bytes().contains(&b'E') {
+        if crate::text::has_byte(text, b'E') {
             return None;
         }
-        if text.as_bytes().contains(&b'e') {
+        if crate::text::has_byte(text, b'e') {
             crate::input::parse_f64(text).filter(|n| n.is_finite())?;
         }
         Some(text)
@@ -397,7 +397,7 @@ impl<'a> Scan<'a> {
                         let item = self.string()?;
                         let inner = item.get(1..item.len() - 1)?;
                         // HubSpot separates multi-select values with ";".
-                        if inner.as_bytes().contains(&b';') {
+                        if crate::text::has_byte(inner, b';') {
                             return None;
                         }
                         if !first {
@@ -420,7 +420,7 @@ impl<'a> Scan<'a> {
             _ => {
                 let text = self.number()?;
                 out.push('"');
-                if text.as_bytes().contains(&b'e') {
+                if crate::text::has_byte(text, b'e') {
                     out.push_str(&plain_decimal(text));
                 } else {
                     out.push_str(text);
