@@ -221,6 +221,8 @@ impl<'a> Walk<'a> {
     }
 
     /// `[item, ...]` or `{"key": item, ...}`, calling `each` at every item.
+    // Not inlined: a smaller wasm (measured with scripts/check-size; see bench/SIZE-NOTES.md).
+    #[inline(never)]
     fn items(
         &mut self,
         close: u8,
@@ -331,10 +333,10 @@ impl<'a> Walk<'a> {
     fn number_value(&mut self) -> Option<f64> {
         let text = self.number()?;
         // Short integers need no float parsing (which in the npm build calls into JS).
-        let n = match text.strip_prefix('-').unwrap_or(text) {
+        let n = match text.strip_prefix("-").unwrap_or(text) {
             t if t.len() <= 9 && t.bytes().all(|b| b.is_ascii_digit()) => {
                 let v = t.bytes().fold(0f64, |n, d| n * 10.0 + f64::from(d - b'0'));
-                if text.starts_with('-') {
+                if text.starts_with("-") {
                     -v
                 } else {
                     v

@@ -151,10 +151,15 @@ pub fn parse_options(
     entries: &[(String, Value)],
     set: OptionSet,
 ) -> Result<ParsedOptions, HubSpotError> {
-    let fail = |msg: String| match set {
+    // The error is made here, once, rather than at each of the dozen failures (-56 bytes gzip).
+    read_options(entries, set).map_err(|msg| match set {
         OptionSet::Client => HubSpotError::invalid_config(msg),
         OptionSet::Build => HubSpotError::invalid_input(msg),
-    };
+    })
+}
+
+/// [`parse_options`] with the message of its error.
+fn read_options(entries: &[(String, Value)], set: OptionSet) -> Result<ParsedOptions, String> {
     let allowed = match set {
         OptionSet::Client => CLIENT_KEYS,
         OptionSet::Build => BUILD_KEYS,
@@ -177,32 +182,32 @@ pub fn parse_options(
                 msg.push_str(k);
             }
             msg.push(')');
-            return Err(fail(msg));
+            return Err(msg);
         }
         match key.as_str() {
             "accessToken" => match value {
                 Value::Str(s) if is_header_safe(s) => config.access_token = Some(Secret::new(s.clone())),
                 Value::Str(_) => {
                     // Never echo the value: it is a secret.
-                    return Err(fail(
+                    return Err(
                         "options.accessToken: expected a non-empty token of visible ASCII characters"
                             .to_owned(),
-                    ));
+                    );
                 }
                 other => {
-                    return Err(fail(format!(
+                    return Err(format!(
                         "options.accessToken: expected a string, got {}",
                         type_name(other)
-                    )))
+                    ))
                 }
             },
             "baseUrl" => match value {
                 Value::Str(s) => {
-                    config.base_url = normalize_base_url(s).map_err(|m| fail(format!("options.baseUrl: {m}")))?;
+                    config.base_url = normalize_base_url(s).map_err(|m| format!("options.baseUrl: {m}"))?;
                     base_url_given = true;
                 }
                 other => {
-                    return Err(fail(format!("options.baseUrl: expected a string, got {}", type_name(other))))
+                    return Err(format!("options.baseUrl: expected a string, got {}", type_name(other)))
                 }
             },
             "objectType" => match value {
@@ -214,39 +219,39 @@ pub fn parse_options(
                     config.object_type = s.clone()
                 }
                 _ => {
-                    return Err(fail(
+                    return Err(
                         "options.objectType: expected an object type such as \"0-3\", \"deals\" or \"2-1234\" (letters, digits, - and _)"
                             .to_owned(),
-                    ))
+                    )
                 }
             },
             "batchSize" => {
                 config.batch_size = integer(value, 1, MAX_BATCH_SIZE as f64)
-                    .ok_or_else(|| fail(format!("options.batchSize: expected an integer from 1 to {MAX_BATCH_SIZE}")))?
+                    .ok_or_else(|| format!("options.batchSize: expected an integer from 1 to {MAX_BATCH_SIZE}"))?
                     as usize
             }
             "concurrency" => {
                 config.concurrency = integer(value, 1, 1000.0)
-                    .ok_or_else(|| fail("options.concurrency: expected an integer from 1 to 1000".to_owned()))?
+                    .ok_or_else(|| "options.concurrency: expected an integer from 1 to 1000".to_owned())?
                     as usize;
                 concurrency_given = true;
             }
             "maxRetries" => {
                 config.max_retries = integer(value, 0, 100.0)
-                    .ok_or_else(|| fail("options.maxRetries: expected an integer from 0 to 100".to_owned()))?
+                    .ok_or_else(|| "options.maxRetries: expected an integer from 0 to 100".to_owned())?
                     as u32
             }
             "timeoutMs" => match value {
                 Value::Number(n) if n.is_finite() && *n > 0.0 && *n <= 2_147_483_647.0 => config.timeout_ms = *n,
-                _ => return Err(fail("options.timeoutMs: expected a positive number of milliseconds".to_owned())),
+                _ => return Err("options.timeoutMs: expected a positive number of milliseconds".to_owned()),
             },
-            "rateLimit" => config.rate_limit = parse_rate_limit(value).map_err(fail)?,
+            "rateLimit" => config.rate_limit = parse_rate_limit(value)?,
             "fetch" if !matches!(value, Value::Other("function")) => {
-                return Err(fail(format!("options.fetch: expected a function, got {}", type_name(value))));
+                return Err(format!("options.fetch: expected a function, got {}", type_name(value)));
             }
             "idProperty" => match value {
                 Value::Str(s) if !s.is_empty() => id_property = Some(s.clone()),
-                _ => return Err(fail("options.idProperty: expected a non-empty string".to_owned())),
+                _ => return Err("options.idProperty: expected a non-empty string".to_owned()),
             },
             _ => {}
         }
@@ -255,10 +260,10 @@ pub fn parse_options(
         && config.access_token.is_none()
         && (!base_url_given || config.base_url == DEFAULT_BASE_URL)
     {
-        return Err(fail(
+        return Err(
             "options.accessToken: required when calling HubSpot directly; without a token, set baseUrl to a proxy that adds it"
                 .to_owned(),
-        ));
+        );
     }
     if !concurrency_given {
         config.concurrency = default_concurrency(config.rate_limit);
@@ -269,6 +274,8 @@ pub fn parse_options(
     })
 }
 
+// Not inlined: a smaller wasm (measured with scripts/check-size; see bench/SIZE-NOTES.md).
+#[inline(never)]
 fn parse_rate_limit(value: &Value) -> Result<Option<RateLimit>, String> {
     const MSG: &str =
         "options.rateLimit: expected { requests: integer >= 1, intervalMs: number > 0 } or null";
@@ -319,15 +326,15 @@ pub fn normalize_base_url(url: &str) -> Result<String, String> {
     let (scheme, rest) = crate::text::split_once(url, "://")
         .ok_or_else(|| "expected an absolute URL such as \"https://api.hubapi.com\"".to_owned())?;
     let scheme = scheme.to_ascii_lowercase();
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let end = crate::text::find_any(rest, b"/?#").unwrap_or(rest.len());
     let (authority, path) = rest.split_at_checked(end).unwrap_or((rest, ""));
     if authority.bytes().any(|b| b == b'@') {
         return Err("must not contain credentials; pass accessToken instead".to_owned());
     }
-    if path.contains(['?', '#']) {
+    if crate::text::find_any(path, b"?#").is_some() {
         return Err("must not have a query or fragment".to_owned());
     }
-    if path.contains(|c: char| c.is_whitespace() || c.is_control()) {
+    if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("must not contain spaces".to_owned());
     }
     let host = host_of(authority).ok_or_else(|| "has no valid host".to_owned())?;
@@ -342,7 +349,7 @@ pub fn normalize_base_url(url: &str) -> Result<String, String> {
         }
         _ => return Err("must be an http(s) URL".to_owned()),
     }
-    let path = path.trim_end_matches('/');
+    let path = crate::text::trim_end_byte(path, b'/');
     Ok(format!(
         "{scheme}://{}{path}",
         authority.to_ascii_lowercase()
@@ -351,12 +358,12 @@ pub fn normalize_base_url(url: &str) -> Result<String, String> {
 
 /// The host of an authority (`host[:port]`), lowercased; IPv6 keeps its brackets.
 fn host_of(authority: &str) -> Option<String> {
-    let (host, port) = if authority.starts_with('[') {
-        let close = authority.find(']')?;
+    let (host, port) = if authority.starts_with("[") {
+        let close = crate::text::find_any(authority, b"]")?;
         let (h, rest) = authority.split_at_checked(close + 1)?;
-        (h, rest.strip_prefix(':'))
+        (h, rest.strip_prefix(":"))
     } else {
-        match authority.split_once(':') {
+        match crate::text::split_once_any(authority, b":") {
             Some((h, p)) => (h, Some(p)),
             None => (authority, None),
         }
@@ -379,17 +386,77 @@ pub fn is_loopback(host: &str) -> bool {
     if host == "localhost" || host == "[::1]" {
         return true;
     }
-    let octets: Vec<&str> = host.split('.').collect();
-    octets.len() == 4
-        && octets.first() == Some(&"127")
-        && octets
-            .iter()
-            .all(|o| !o.is_empty() && o.len() <= 3 && o.parse::<u16>().is_ok_and(|n| n <= 255))
+    // Four dot-separated octets, the first "127", each what `o.parse::<u16>()` reads as at
+    // most 255 in at most 3 bytes (an optional '+', then digits). Bytes rather than
+    // `split('.')`, `collect` and `parse`, whose generic code cost ~0.5 KB of wasm.
+    let mut count = 0;
+    for (i, o) in host.as_bytes().split(|&b| b == b'.').enumerate() {
+        let digits = o.strip_prefix(b"+").unwrap_or(o);
+        let ok = o.len() <= 3
+            && !digits.is_empty()
+            && digits.iter().all(u8::is_ascii_digit)
+            && digits
+                .iter()
+                .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+                <= 255;
+        if !ok || (i == 0 && o != b"127") {
+            return false;
+        }
+        count += 1;
+    }
+    count == 4
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// `is_loopback` as it was written before the byte version (split, collect, parse).
+    fn is_loopback_reference(host: &str) -> bool {
+        if host == "localhost" || host == "[::1]" {
+            return true;
+        }
+        let octets: Vec<&str> = host.split('.').collect();
+        octets.len() == 4
+            && octets.first() == Some(&"127")
+            && octets
+                .iter()
+                .all(|o| !o.is_empty() && o.len() <= 3 && o.parse::<u16>().is_ok_and(|n| n <= 255))
+    }
+
+    #[test]
+    fn loopback_by_hand() {
+        for (host, yes) in [
+            ("127.0.0.1", true),
+            ("127.255.255.255", true),
+            ("127.+1.0.1", true),
+            ("127.256.0.1", false),
+            ("127.0.0", false),
+            ("127.0.0.1.", false),
+            ("127..0.1", false),
+            ("127.+.0.1", false),
+            ("127.0001.0.1", false),
+            ("+127.0.0.1", false),
+            ("128.0.0.1", false),
+            ("127.0.0.é", false),
+            ("localhost", true),
+            ("[::1]", true),
+        ] {
+            assert_eq!(is_loopback(host), yes, "{host}");
+            assert_eq!(is_loopback_reference(host), yes, "{host}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 5000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn loopback_agrees_with_reference(tail in "(\\.[0-9+]{0,4}|[0-9é-]){0,6}", head in "(127|12|1270|\\+127|)") {
+            let host = format!("{head}{tail}");
+            prop_assert_eq!(is_loopback(&host), is_loopback_reference(&host), "{}", host);
+        }
+    }
 
     fn opts(entries: Vec<(&str, Value)>) -> Result<ParsedOptions, HubSpotError> {
         let e: Vec<(String, Value)> = entries

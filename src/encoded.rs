@@ -64,8 +64,9 @@ pub fn options(text: &str) -> Result<Vec<(String, Value)>, OptionsError> {
         _ => pairs(&mut r, 1),
     };
     match read {
-        Ok(entries) if r.at_end() => {
-            Ok(entries.into_iter().map(|(k, v)| (k, numeric(v))).collect())
+        Ok(mut entries) if r.at_end() => {
+            numeric_entries(&mut entries);
+            Ok(entries)
         }
         _ => Err(OptionsError::Unreadable),
     }
@@ -94,7 +95,7 @@ pub fn inputs(text: &str) -> Result<Vec<RawInput>, HubSpotError> {
 /// The message for the encoder's `"\0f<what>[:<index>]"`.
 fn failure_message(failure: &str) -> String {
     let rest = failure.get(2..).unwrap_or_default();
-    let (what, index) = rest.split_once(':').unwrap_or((rest, ""));
+    let (what, index) = crate::text::split_once_any(rest, b":").unwrap_or((rest, ""));
     match what {
         "array" => "inputs: expected an array of { id, properties }".to_owned(),
         "length" => "inputs: its length cannot be read (at most 10,000,000 inputs)".to_owned(),
@@ -227,16 +228,17 @@ fn value_at(r: &mut Reader, depth: u8) -> Read<Value> {
 }
 
 /// A string, or the value a tag (a leading U+0000) stands for.
-fn tagged(mut s: String) -> Value {
-    if !s.starts_with('\0') {
+// Not inlined: a smaller wasm (measured with scripts/check-size; see bench/SIZE-NOTES.md).
+#[inline(never)]
+fn tagged(s: String) -> Value {
+    if !s.starts_with("\0") {
         return Value::Str(s);
     }
     let rest = s.get(2..).unwrap_or_default();
     match s.as_bytes().get(1) {
-        Some(b's') => {
-            s.drain(..2);
-            Value::Str(s)
-        }
+        // A copy rather than `s.drain(..2)`, whose char-boundary assertion and `Drain` linked
+        // panic code into the wasm.
+        Some(b's') => Value::Str(rest.to_owned()),
         Some(b'n') => Value::Decimal(rest.to_owned()),
         Some(b'x') => Value::Number(match rest {
             "Infinity" => f64::INFINITY,
@@ -258,10 +260,19 @@ fn tagged(mut s: String) -> Value {
 fn numeric(v: Value) -> Value {
     match v {
         Value::Decimal(text) => Value::Number(parse_f64(&text).unwrap_or(f64::NAN)),
-        Value::Object(entries) => {
-            Value::Object(entries.into_iter().map(|(k, v)| (k, numeric(v))).collect())
+        Value::Object(mut entries) => {
+            numeric_entries(&mut entries);
+            Value::Object(entries)
         }
         other => other,
+    }
+}
+
+/// [`numeric`] on every value, in place (an in-place `into_iter().map().collect()` links
+/// two `try_fold`s and a drop helper into the wasm).
+fn numeric_entries(entries: &mut [(String, Value)]) {
+    for (_, v) in entries.iter_mut() {
+        *v = numeric(std::mem::replace(v, Value::Undefined));
     }
 }
 

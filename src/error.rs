@@ -84,9 +84,15 @@ pub struct HubSpotError {
 impl HubSpotError {
     /// A new error of `code` with `message`.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::with_message(code, message.into())
+    }
+
+    /// [`HubSpotError::new`] without the generic: one copy of the field defaults in the wasm
+    /// instead of one per message type.
+    fn with_message(code: ErrorCode, message: String) -> Self {
         HubSpotError {
             code: Some(code),
-            message: message.into(),
+            message,
             ..HubSpotError::default()
         }
     }

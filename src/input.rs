@@ -104,8 +104,11 @@ pub fn parse_f64(text: &str) -> Option<f64> {
 /// are converted here (exactly), so most numbers never cross to JS.
 #[cfg_attr(not(all(target_arch = "wasm32", feature = "js")), allow(dead_code))]
 fn parse_f64_with(text: &str, number: fn(&str) -> f64) -> Option<f64> {
-    let negative = text.starts_with('-');
-    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let negative = text.starts_with("-");
+    let unsigned = text
+        .strip_prefix("+")
+        .or_else(|| text.strip_prefix("-"))
+        .unwrap_or(text);
     let special = |word: &str| unsigned.eq_ignore_ascii_case(word);
     let value = if special("inf") || special("infinity") {
         f64::INFINITY
@@ -163,32 +166,36 @@ fn is_decimal_float(s: &str) -> bool {
 /// Rewrites a float's text in plain decimal: `1.5e-7` -> `0.00000015`, `1e+21` ->
 /// `1000000000000000000000`. Text without an exponent is returned as it is.
 pub fn plain_decimal(repr: &str) -> String {
-    let Some((mantissa, exp)) = repr.split_once(['e', 'E']) else {
+    // Byte helpers rather than `char` patterns (see `crate::text`); the same results.
+    use crate::text::{split_once_any, trim_end_byte, trim_start_byte};
+    let Some((mantissa, exp)) = split_once_any(repr, b"eE") else {
         return repr.to_owned();
     };
-    let Ok(exp) = exp.trim_start_matches('+').parse::<i32>() else {
+    let Ok(exp) = trim_start_byte(exp, b'+').parse::<i32>() else {
         return repr.to_owned();
     };
-    let (negative, mantissa) = match mantissa.strip_prefix('-') {
+    let (negative, mantissa) = match mantissa.strip_prefix("-") {
         Some(m) => (true, m),
         None => (false, mantissa),
     };
-    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let digits: String = int_part.chars().chain(frac_part.chars()).collect();
-    let digits = digits.trim_start_matches('0');
+    let (int_part, frac_part) = split_once_any(mantissa, b".").unwrap_or((mantissa, ""));
+    let mut digits = String::with_capacity(int_part.len() + frac_part.len());
+    digits.push_str(int_part);
+    digits.push_str(frac_part);
+    let digits = trim_start_byte(&digits, b'0');
     if digits.is_empty() {
         return "0".to_owned();
     }
     // Simpler and exact: value = 0.d1d2d3... × 10^(k) with k = (digits before the point in
     // the mantissa, ignoring leading zeros) + exp.
-    let int_sig = int_part.trim_start_matches('0').len() as i32;
+    let int_sig = trim_start_byte(int_part, b'0').len() as i32;
     let k = if int_sig > 0 {
         int_sig + exp
     } else {
-        let frac_zeros = (frac_part.len() - frac_part.trim_start_matches('0').len()) as i32;
+        let frac_zeros = (frac_part.len() - trim_start_byte(frac_part, b'0').len()) as i32;
         exp - frac_zeros
     };
-    let digits = digits.trim_end_matches('0');
+    let digits = trim_end_byte(digits, b'0');
     let digits = if digits.is_empty() { "0" } else { digits };
     let n = digits.len() as i32;
     let mut out = String::with_capacity(digits.len() + 24);
@@ -233,7 +240,7 @@ pub fn format_value(value: &Value) -> Result<String, String> {
                 let Value::Str(s) = item else {
                     return Err(format!("[{i}]: expected string, got {}", type_name(item)));
                 };
-                if s.as_bytes().contains(&b';') {
+                if crate::text::has_byte(s, b';') {
                     return Err(format!(
                         "[{i}]: contains \";\", which HubSpot uses to separate the values of a multi-select property"
                     ));
@@ -279,7 +286,7 @@ fn push_key(path: &mut String, key: &str) {
         && key
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
-        && !key.starts_with(|c: char| c.is_ascii_digit());
+        && !key.as_bytes().first().is_some_and(u8::is_ascii_digit);
     if plain {
         path.push('.');
         path.push_str(key);
@@ -398,7 +405,7 @@ fn validate_one(
             Err(reason) => {
                 let mut path = format!("inputs[{index}].properties");
                 push_key(&mut path, name);
-                let sep = if reason.starts_with('[') { "" } else { ": " };
+                let sep = if reason.starts_with("[") { "" } else { ": " };
                 return Err(HubSpotError::invalid_input(format!("{path}{sep}{reason}")));
             }
         }
@@ -454,31 +461,47 @@ pub(crate) fn first_duplicate<'a, T>(
     inputs: &'a [T],
     key: impl Fn(&'a T) -> Option<(&'a str, &'a str)>,
 ) -> Option<(usize, usize)> {
-    const EMPTY: usize = usize::MAX;
-    let size = (inputs.len() * 2).next_power_of_two().max(8);
-    let mut slots = vec![EMPTY; size];
+    first_duplicate_at(inputs.len(), &|i| inputs.get(i).and_then(&key))
+}
+
+/// [`first_duplicate`] over positions `0..len`, one copy for every caller: it was inlined at
+/// each of its four call sites.
+#[inline(never)]
+fn first_duplicate_at<'a>(
+    len: usize,
+    key: &dyn Fn(usize) -> Option<(&'a str, &'a str)>,
+) -> Option<(usize, usize)> {
+    // Slots hold position + 1, so that 0 is empty and the table is allocated zeroed (a
+    // non-zero `vec![x; n]` links a fill loop into the wasm).
+    let size = (len * 2).next_power_of_two().max(8);
+    let mut slots = vec![0usize; size];
+    // FNV-1a over both parts, split by a byte that UTF-8 text never holds. (Loops rather
+    // than `chain().fold()`: fewer generic instances in the wasm.)
+    fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        h
+    }
     let hash = |(p, id): (&str, &str)| {
-        // FNV-1a over both parts, split by a byte that UTF-8 text never holds.
-        p.bytes()
-            .chain([0xff])
-            .chain(id.bytes())
-            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-            })
+        fnv(
+            fnv(fnv(0xcbf2_9ce4_8422_2325, p.as_bytes()), &[0xff]),
+            id.as_bytes(),
+        )
     };
-    for (b, x) in inputs.iter().enumerate() {
-        let Some(k) = key(x) else { continue };
+    for b in 0..len {
+        let Some(k) = key(b) else { continue };
         let mut i = hash(k) as usize;
         loop {
             i &= size - 1;
             match slots.get_mut(i) {
-                Some(slot) if *slot == EMPTY => {
-                    *slot = b;
+                Some(slot) if *slot == 0 => {
+                    *slot = b + 1;
                     break;
                 }
                 Some(slot) => {
-                    let a = *slot;
-                    if inputs.get(a).and_then(&key) == Some(k) {
+                    let a = *slot - 1;
+                    if key(a) == Some(k) {
                         return Some((a, b));
                     }
                 }
@@ -493,6 +516,78 @@ pub(crate) fn first_duplicate<'a, T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// `plain_decimal` as it was written with `char` patterns, before the byte helpers.
+    fn plain_decimal_reference(repr: &str) -> String {
+        let Some((mantissa, exp)) = repr.split_once(['e', 'E']) else {
+            return repr.to_owned();
+        };
+        let Ok(exp) = exp.trim_start_matches('+').parse::<i32>() else {
+            return repr.to_owned();
+        };
+        let (negative, mantissa) = match mantissa.strip_prefix('-') {
+            Some(m) => (true, m),
+            None => (false, mantissa),
+        };
+        let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let digits: String = int_part.chars().chain(frac_part.chars()).collect();
+        let digits = digits.trim_start_matches('0');
+        if digits.is_empty() {
+            return "0".to_owned();
+        }
+        let int_sig = int_part.trim_start_matches('0').len() as i32;
+        let k = if int_sig > 0 {
+            int_sig + exp
+        } else {
+            let frac_zeros = (frac_part.len() - frac_part.trim_start_matches('0').len()) as i32;
+            exp - frac_zeros
+        };
+        let digits = digits.trim_end_matches('0');
+        let digits = if digits.is_empty() { "0" } else { digits };
+        let n = digits.len() as i32;
+        let mut out = String::new();
+        if negative {
+            out.push('-');
+        }
+        if k <= 0 {
+            out.push_str("0.");
+            for _ in 0..(-k) {
+                out.push('0');
+            }
+            out.push_str(digits);
+        } else if k >= n {
+            out.push_str(digits);
+            for _ in 0..(k - n) {
+                out.push('0');
+            }
+        } else {
+            let (a, b) = digits.split_at_checked(k as usize).unwrap_or((digits, ""));
+            out.push_str(a);
+            out.push('.');
+            out.push_str(b);
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 5000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn plain_decimal_agrees_with_the_char_pattern_version(
+            repr in "-?[0-9é]{0,4}(\\.[0-9]{0,4})?([eE][+-]{0,2}[0-9]{0,2})?[eE.é]?"
+        ) {
+            prop_assert_eq!(plain_decimal(&repr), plain_decimal_reference(&repr));
+        }
+
+        #[test]
+        fn signed_parse_agrees(text in "[+-]{0,2}[0-9a-z.]{0,6}") {
+            prop_assert_eq!(
+                parse_f64_with(&text, |t| t.parse::<f64>().unwrap_or(f64::NAN)).map(f64::to_bits),
+                text.parse::<f64>().ok().map(f64::to_bits)
+            );
+        }
+    }
 
     #[test]
     fn first_duplicate_finds_the_same_pair_as_a_naive_scan() {

@@ -345,8 +345,8 @@ impl<'a> Reader<'a> {
         let len = number_len(self.s.get(start..).unwrap_or_default())
             .map_err(|at| JsonSyntaxError { offset: start + at })?;
         self.pos += len;
-        let text = std::str::from_utf8(self.s.get(start..self.pos).unwrap_or_default())
-            .map_err(|_| self.err())?;
+        // A number is ASCII, so this slice of the text needs no UTF-8 check.
+        let text = self.t.get(start..self.pos).ok_or_else(|| self.err())?;
         crate::input::parse_f64(text)
             .map(JsonValue::Number)
             .ok_or(JsonSyntaxError { offset: start })

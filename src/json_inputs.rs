@@ -85,20 +85,26 @@ pub fn requests(
     }
     let url = batch_update_url(config);
     let headers = headers(config);
-    let out = bodies
-        .into_iter()
-        .zip(chunk_indexes(keys.len(), batch_size))
-        .map(|(mut body, input_indexes)| {
-            body.push_str("]}");
-            HttpRequest {
-                url: url.clone(),
-                method: "POST",
-                headers: headers.clone(),
-                body,
-                input_indexes,
-            }
-        })
-        .collect();
+    // A loop rather than `zip().map().collect()`, whose trusted-length collect links a
+    // "capacity overflow" panic path (and without `zip`: fewer generic instances).
+    // Bodies and chunks are taken out in place rather than by `into_iter()`, whose drop code
+    // is linked once per element type.
+    let mut out = Vec::with_capacity(bodies.len());
+    let mut chunks = chunk_indexes(keys.len(), batch_size);
+    for (i, body) in bodies.iter_mut().enumerate() {
+        let Some(input_indexes) = chunks.get_mut(i).map(std::mem::take) else {
+            break;
+        };
+        let mut body = std::mem::take(body);
+        body.push_str("]}");
+        out.push(HttpRequest {
+            url: url.clone(),
+            method: "POST",
+            headers: headers.clone(),
+            body,
+            input_indexes,
+        });
+    }
     Some(out)
 }
 
@@ -168,7 +174,7 @@ fn each_input<'a>(
 /// A string token's text, unescaped.
 fn decode(token: &str) -> Option<String> {
     let inner = token.get(1..token.len().checked_sub(1)?)?;
-    if !inner.as_bytes().contains(&b'\\') {
+    if !crate::text::has_byte(inner, b'\\') {
         return Some(inner.to_owned());
     }
     crate::json::Reader::new(token).string().ok()
@@ -274,10 +280,10 @@ impl<'a> Scan<'a> {
         self.pos += crate::json::number_len(self.s.get(start..)?).ok()?;
         let text = self.t.get(start..self.pos)?;
         // String(n) writes a lower-case exponent, and never one beyond 308 for a finite n.
-        if text.as_bytes().contains(&b'E') {
+        if crate::text::has_byte(text, b'E') {
             return None;
         }
-        if text.as_bytes().contains(&b'e') {
+        if crate::text::has_byte(text, b'e') {
             crate::input::parse_f64(text).filter(|n| n.is_finite())?;
         }
         Some(text)
@@ -391,7 +397,7 @@ impl<'a> Scan<'a> {
                         let item = self.string()?;
                         let inner = item.get(1..item.len() - 1)?;
                         // HubSpot separates multi-select values with ";".
-                        if inner.as_bytes().contains(&b';') {
+                        if crate::text::has_byte(inner, b';') {
                             return None;
                         }
                         if !first {
@@ -414,7 +420,7 @@ impl<'a> Scan<'a> {
             _ => {
                 let text = self.number()?;
                 out.push('"');
-                if text.as_bytes().contains(&b'e') {
+                if crate::text::has_byte(text, b'e') {
                     out.push_str(&plain_decimal(text));
                 } else {
                     out.push_str(text);

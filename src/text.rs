@@ -63,6 +63,57 @@ pub fn replace(hay: &str, needle: &str, with: &str) -> String {
     out
 }
 
+/// Whether `hay` holds the byte `b`: `hay.as_bytes().contains(&b)` without std's `memchr`
+/// (~0.4 KB of wasm for a handful of short scans).
+pub fn has_byte(hay: &str, b: u8) -> bool {
+    for c in hay.bytes() {
+        if c == b {
+            return true;
+        }
+    }
+    false
+}
+
+/// Byte offset of the first byte of `hay` that is one of the ASCII `bytes`: what
+/// `hay.find([..chars])` gives for ASCII chars, without std's `char` pattern searchers (each
+/// pattern type links its own searcher code into the wasm).
+pub fn find_any(hay: &str, bytes: &[u8]) -> Option<usize> {
+    for (i, b) in hay.bytes().enumerate() {
+        for &n in bytes {
+            if b == n {
+                return Some(i);
+            }
+        }
+    }
+    None
+}
+
+/// The text before and after the first of the ASCII `bytes`: `hay.split_once([..chars])`.
+pub fn split_once_any<'a>(hay: &'a str, bytes: &[u8]) -> Option<(&'a str, &'a str)> {
+    let at = find_any(hay, bytes)?;
+    Some((hay.get(..at)?, hay.get(at + 1..)?))
+}
+
+/// `s` without the ASCII `b`s it starts with: `s.trim_start_matches(b as char)`.
+pub fn trim_start_byte(s: &str, b: u8) -> &str {
+    let bytes = s.as_bytes();
+    let mut n = 0;
+    while bytes.get(n) == Some(&b) {
+        n += 1;
+    }
+    s.get(n..).unwrap_or(s)
+}
+
+/// `s` without the ASCII `b`s it ends with: `s.trim_end_matches(b as char)`.
+pub fn trim_end_byte(s: &str, b: u8) -> &str {
+    let bytes = s.as_bytes();
+    let mut end = bytes.len();
+    while end > 0 && bytes.get(end - 1) == Some(&b) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +154,17 @@ mod tests {
             prop_assert_eq!(split_once(&hay, &needle), hay.split_once(needle.as_str()));
             prop_assert_eq!(rsplit_once(&hay, &needle), hay.rsplit_once(needle.as_str()));
             prop_assert_eq!(replace(&hay, &needle, &with), hay.replace(needle.as_str(), &with));
+        }
+
+        #[test]
+        fn byte_helpers_agree_with_std(hay in "[ab/:.é€]{0,12}") {
+            prop_assert_eq!(find_any(&hay, b"/:"), hay.find(['/', ':']));
+            prop_assert_eq!(find_any(&hay, b"."), hay.find('.'));
+            prop_assert_eq!(has_byte(&hay, b'a'), hay.as_bytes().contains(&b'a'));
+            prop_assert_eq!(split_once_any(&hay, b":."), hay.split_once([':', '.']));
+            prop_assert_eq!(split_once_any(&hay, b"a"), hay.split_once('a'));
+            prop_assert_eq!(trim_start_byte(&hay, b'a'), hay.trim_start_matches('a'));
+            prop_assert_eq!(trim_end_byte(&hay, b'/'), hay.trim_end_matches('/'));
         }
     }
 }
