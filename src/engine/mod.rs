@@ -642,9 +642,10 @@ fn splittable(error: &HubSpotError) -> bool {
 fn origin_of(url: &str) -> String {
     match crate::text::split_once(url, "://") {
         Some((scheme, rest)) => {
-            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let end = crate::text::find_any(rest, b"/?#").unwrap_or(rest.len());
             let authority = rest.get(..end).unwrap_or_default();
-            let host = authority.rsplit('@').next().unwrap_or_default();
+            // No `char` pattern (`rsplit('@')`): it links std's searcher and `memrchr`.
+            let host = crate::text::rsplit_once(authority, "@").map_or(authority, |(_, h)| h);
             format!("{scheme}://{host}")
         }
         None => "another location".to_owned(),

@@ -1227,3 +1227,25 @@ fn taking_updated_objects_as_they_come_loses_and_repeats_none() {
     assert_eq!(run.errors, plain.errors);
     assert!(plain.results.len() > 200 && plain.failed.len() >= 30);
 }
+
+/// `origin_of` as it was written with std's `char` patterns (the reference).
+fn origin_of_std(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let authority = &rest[..end];
+            let host = authority.rsplit('@').next().unwrap_or_default();
+            format!("{scheme}://{host}")
+        }
+        None => "another location".to_owned(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn origin_of_agrees_with_std(url in "[a:/@?#é€]{0,16}") {
+        prop_assert_eq!(origin_of(&url), origin_of_std(&url));
+    }
+}
