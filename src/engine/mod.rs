@@ -133,15 +133,18 @@ impl Engine {
                 }
             }
         }
-        let queue: Vec<Batch> = request::chunk_indexes(inputs.len(), config.batch_size)
-            .into_iter()
-            .map(|indexes| Batch {
-                indexes,
+        // A loop over `iter_mut` + `mem::take`, not `into_iter().map().collect()`: that links
+        // an in-place collect and an `IntoIter<Vec<usize>>` drop for this one use.
+        let mut chunks = request::chunk_indexes(inputs.len(), config.batch_size);
+        let mut queue = Vec::with_capacity(chunks.len());
+        for indexes in chunks.iter_mut() {
+            queue.push(Batch {
+                indexes: std::mem::take(indexes),
                 attempts: 0,
                 not_before: now,
                 body: None,
-            })
-            .collect();
+            });
+        }
         let stats = RunStats {
             batches: queue.len() as u32,
             ..RunStats::default()
@@ -459,8 +462,10 @@ impl Engine {
     fn stop_run(&mut self, batch: Batch, error: HubSpotError) {
         let reason = FailureReason::from_error(&error);
         self.fail_batch(&batch, &reason);
-        for b in std::mem::take(&mut self.queue) {
-            self.fail_batch(&b, &reason);
+        // By reference: `for b in vec` links an `IntoIter<Batch>` drop.
+        let queue = std::mem::take(&mut self.queue);
+        for b in &queue {
+            self.fail_batch(b, &reason);
         }
         if self.stop.is_none() {
             self.stop = Some(error);
@@ -471,35 +476,48 @@ impl Engine {
         // HubSpot names the offending properties but not the inputs. Inputs that set none of
         // them are probably valid and go together; the rest are halved until each offender
         // stands alone. This only routes requests: the verdict is always HubSpot's.
-        let named: Vec<&str> = error
-            .errors
-            .iter()
-            .filter_map(|d| d.in_.as_deref())
-            .collect();
-        let (suspect, clean): (Vec<usize>, Vec<usize>) = batch.indexes.iter().partition(|&&i| {
-            self.inputs.get(i).is_some_and(|x| {
+        // Loops rather than `filter_map().collect()`, `partition` and `for x in vec![..]`:
+        // each of those links its own generic instance for this one use.
+        let mut named: Vec<&str> = Vec::new();
+        for d in &error.errors {
+            if let Some(n) = d.in_.as_deref() {
+                named.push(n);
+            }
+        }
+        let mut suspect = Vec::new();
+        let mut clean = Vec::new();
+        for &i in &batch.indexes {
+            let hit = self.inputs.get(i).is_some_and(|x| {
                 x.properties
                     .0
                     .iter()
                     .any(|(k, _)| named.contains(&k.as_str()))
-            })
-        });
-        let parts = if !suspect.is_empty() && !clean.is_empty() {
-            vec![clean, suspect]
+            });
+            if hit {
+                suspect.push(i);
+            } else {
+                clean.push(i);
+            }
+        }
+        let (first, second) = if !suspect.is_empty() && !clean.is_empty() {
+            (clean, suspect)
         } else {
             let mid = batch.indexes.len() / 2;
             let (a, b) = batch.indexes.split_at(mid);
-            vec![a.to_vec(), b.to_vec()]
+            (a.to_vec(), b.to_vec())
         };
-        for indexes in parts {
-            self.stats.batches += 1;
-            self.enqueue(Batch {
-                indexes,
-                attempts: 0,
-                not_before: now,
-                body: None,
-            });
-        }
+        self.enqueue_part(first, now);
+        self.enqueue_part(second, now);
+    }
+
+    fn enqueue_part(&mut self, indexes: Vec<usize>, now: f64) {
+        self.stats.batches += 1;
+        self.enqueue(Batch {
+            indexes,
+            attempts: 0,
+            not_before: now,
+            body: None,
+        });
     }
 
     fn retry_or_fail(&mut self, mut batch: Batch, reason: FailureReason, not_before: f64) {
@@ -564,8 +582,9 @@ impl Engine {
             );
         }
         let reason = FailureReason::new(None, "ABORTED", "aborted before this input was sent");
-        for b in std::mem::take(&mut self.queue) {
-            self.fail_batch(&b, &reason);
+        let queue = std::mem::take(&mut self.queue);
+        for b in &queue {
+            self.fail_batch(b, &reason);
         }
     }
 
