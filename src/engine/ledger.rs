@@ -96,7 +96,7 @@ impl Ledger {
         let fresh = std::mem::take(&mut self.fresh);
         let mut indexes = Vec::with_capacity(fresh.len());
         let mut objects = Vec::with_capacity(fresh.len());
-        for i in fresh {
+        for &i in &fresh {
             if let Some(slot @ Slot::Updated(_)) = self.slots.get_mut(i) {
                 if let Slot::Updated(o) = std::mem::replace(slot, Slot::Handed) {
                     indexes.push(i);
