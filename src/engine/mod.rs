@@ -357,14 +357,11 @@ impl Engine {
                 if let Some(w) = self.window.as_mut() {
                     w.on_answer(id, heard);
                 }
-                let reason = FailureReason::new(
-                    None,
-                    "TIMEOUT",
-                    format!(
-                        "no answer within timeoutMs ({} ms)",
-                        self.config.timeout_ms as u64
-                    ),
-                );
+                // Not format!: `u64` Display is linked for this message alone.
+                let mut message = String::from("no answer within timeoutMs (");
+                crate::json::write_int(&mut message, self.config.timeout_ms as u64, false);
+                message.push_str(" ms)");
+                let reason = FailureReason::new(None, "TIMEOUT", message);
                 let delay = self.backoff(batch.attempts);
                 self.retry_or_fail(batch, reason, now + delay);
             }

@@ -1249,3 +1249,24 @@ proptest! {
         prop_assert_eq!(origin_of(&url), origin_of_std(&url));
     }
 }
+
+#[test]
+fn timeout_message_names_timeout_ms_as_before() {
+    // The text `format!("... ({} ms)", timeout_ms as u64)` gave, kept without `format!`.
+    for t in [1.0, 30_000.0, 2_147_483_647.0, 1.5e12, 0.4] {
+        let cfg = ClientConfig {
+            max_retries: 0,
+            timeout_ms: t,
+            ..config()
+        };
+        let mut engine = Engine::new(cfg, inputs(1), 0.0, 1);
+        let Action::Send(out) = engine.poll(0.0) else {
+            panic!("expected a request");
+        };
+        engine.on_answer(out.id, Outcome::Timeout, 1.0);
+        let result = engine.finish(2.0).unwrap();
+        assert_eq!(result.failed.len(), 1);
+        let want = format!("no answer within timeoutMs ({} ms)", t as u64);
+        assert_eq!(result.failed[0].error.message, want);
+    }
+}
