@@ -159,6 +159,7 @@ enum Answer {
     Failed(Outcome, f64),
 }
 
+#[derive(Default)]
 struct Heard {
     status: u16,
     meta: crate::response::ResponseMeta,
@@ -421,9 +422,11 @@ async fn drive(
 /// Parses the bodies of `unread` answers, gives the engine their outcomes, and takes the
 /// objects they updated into `results`.
 fn read_all(engine: &mut Engine, results: &Results, unread: &mut Vec<(u64, Heard)>) {
-    for (id, h) in unread.drain(..) {
-        read_one(engine, id, h);
+    // `iter_mut` + `mem::take` + `clear` rather than `drain(..)`: no `Drain` instance.
+    for (id, h) in unread.iter_mut() {
+        read_one(engine, *id, std::mem::take(h));
     }
+    unread.clear();
     results.take(engine);
 }
 
