@@ -406,17 +406,16 @@ impl Engine {
                 self.split(batch, &error, now)
             }
             0 | 300..=399 => {
-                let to = meta
-                    .location
-                    .as_deref()
-                    .map(origin_of)
-                    .map(|o| format!(" to {o}"))
-                    .unwrap_or_default();
-                let reason = FailureReason::new(
-                    (status != 0).then_some(status),
-                    "REDIRECT",
-                    format!("HubSpot answered with a redirect{to}; not followed, so the Authorization header stays with its origin"),
-                );
+                // Pieces pushed, not two `format!`s.
+                let mut message = String::from("HubSpot answered with a redirect");
+                if let Some(location) = meta.location.as_deref() {
+                    message.push_str(" to ");
+                    message.push_str(&origin_of(location));
+                }
+                message
+                    .push_str("; not followed, so the Authorization header stays with its origin");
+                let reason =
+                    FailureReason::new((status != 0).then_some(status), "REDIRECT", message);
                 self.fail_batch(&batch, &reason);
             }
             _ => self.fail_batch(&batch, &FailureReason::from_error(&error)),

@@ -1270,3 +1270,40 @@ fn timeout_message_names_timeout_ms_as_before() {
         assert_eq!(result.failed[0].error.message, want);
     }
 }
+
+#[test]
+fn redirect_message_as_before() {
+    // The text the two `format!`s gave, kept with pieces pushed.
+    let old = |location: Option<&str>| {
+        let to = location
+            .map(origin_of)
+            .map(|o| format!(" to {o}"))
+            .unwrap_or_default();
+        format!("HubSpot answered with a redirect{to}; not followed, so the Authorization header stays with its origin")
+    };
+    for (status, location) in [
+        (302, Some("https://user:pw@evil.example:8443/path?q#f")),
+        (301, Some("not a url")),
+        (0, None),
+        (307, None),
+    ] {
+        let mut engine = Engine::new(config(), inputs(1), 0.0, 1);
+        let Action::Send(out) = engine.poll(0.0) else {
+            panic!("expected a request");
+        };
+        let meta = ResponseMeta {
+            location: location.map(str::to_owned),
+            ..ResponseMeta::default()
+        };
+        let outcome = Outcome::Http {
+            status,
+            meta,
+            body: Body::Unreadable("x".to_owned()),
+        };
+        engine.on_answer(out.id, outcome, 1.0);
+        let result = engine.finish(2.0).unwrap();
+        assert_eq!(result.failed.len(), 1);
+        assert_eq!(result.failed[0].error.message, old(location));
+        assert_eq!(result.failed[0].error.category, "REDIRECT");
+    }
+}
