@@ -96,7 +96,7 @@ impl Ledger {
         let fresh = std::mem::take(&mut self.fresh);
         let mut indexes = Vec::with_capacity(fresh.len());
         let mut objects = Vec::with_capacity(fresh.len());
-        for i in fresh {
+        for &i in &fresh {
             if let Some(slot @ Slot::Updated(_)) = self.slots.get_mut(i) {
                 if let Slot::Updated(o) = std::mem::replace(slot, Slot::Handed) {
                     indexes.push(i);
@@ -178,9 +178,11 @@ impl Ledger {
     ) {
         let mut results = Vec::with_capacity(self.updated);
         let mut failed = Vec::with_capacity(self.failed);
-        for (index, slot) in self.slots.into_iter().enumerate() {
+        let mut slots = self.slots;
+        // `iter_mut` + `mem::replace` rather than `into_iter()`: no `IntoIter<Slot>` drop.
+        for (index, slot) in slots.iter_mut().enumerate() {
             let id = inputs.get(index).map(|x| x.id.clone()).unwrap_or_default();
-            match slot {
+            match std::mem::replace(slot, Slot::Handed) {
                 Slot::Updated(o) => results.push(*o),
                 Slot::Handed => {}
                 Slot::Failed(error) => failed.push(FailedInput { index, id, error }),

@@ -133,15 +133,18 @@ impl Engine {
                 }
             }
         }
-        let queue: Vec<Batch> = request::chunk_indexes(inputs.len(), config.batch_size)
-            .into_iter()
-            .map(|indexes| Batch {
-                indexes,
+        // A loop over `iter_mut` + `mem::take`, not `into_iter().map().collect()`: that links
+        // an in-place collect and an `IntoIter<Vec<usize>>` drop for this one use.
+        let mut chunks = request::chunk_indexes(inputs.len(), config.batch_size);
+        let mut queue = Vec::with_capacity(chunks.len());
+        for indexes in chunks.iter_mut() {
+            queue.push(Batch {
+                indexes: std::mem::take(indexes),
                 attempts: 0,
                 not_before: now,
                 body: None,
-            })
-            .collect();
+            });
+        }
         let stats = RunStats {
             batches: queue.len() as u32,
             ..RunStats::default()
@@ -354,14 +357,11 @@ impl Engine {
                 if let Some(w) = self.window.as_mut() {
                     w.on_answer(id, heard);
                 }
-                let reason = FailureReason::new(
-                    None,
-                    "TIMEOUT",
-                    format!(
-                        "no answer within timeoutMs ({} ms)",
-                        self.config.timeout_ms as u64
-                    ),
-                );
+                // Not format!: `u64` Display is linked for this message alone.
+                let mut message = String::from("no answer within timeoutMs (");
+                crate::json::write_int(&mut message, self.config.timeout_ms as u64, false);
+                message.push_str(" ms)");
+                let reason = FailureReason::new(None, "TIMEOUT", message);
                 let delay = self.backoff(batch.attempts);
                 self.retry_or_fail(batch, reason, now + delay);
             }
@@ -406,17 +406,16 @@ impl Engine {
                 self.split(batch, &error, now)
             }
             0 | 300..=399 => {
-                let to = meta
-                    .location
-                    .as_deref()
-                    .map(origin_of)
-                    .map(|o| format!(" to {o}"))
-                    .unwrap_or_default();
-                let reason = FailureReason::new(
-                    (status != 0).then_some(status),
-                    "REDIRECT",
-                    format!("HubSpot answered with a redirect{to}; not followed, so the Authorization header stays with its origin"),
-                );
+                // Pieces pushed, not two `format!`s.
+                let mut message = String::from("HubSpot answered with a redirect");
+                if let Some(location) = meta.location.as_deref() {
+                    message.push_str(" to ");
+                    message.push_str(&origin_of(location));
+                }
+                message
+                    .push_str("; not followed, so the Authorization header stays with its origin");
+                let reason =
+                    FailureReason::new((status != 0).then_some(status), "REDIRECT", message);
                 self.fail_batch(&batch, &reason);
             }
             _ => self.fail_batch(&batch, &FailureReason::from_error(&error)),
@@ -459,8 +458,10 @@ impl Engine {
     fn stop_run(&mut self, batch: Batch, error: HubSpotError) {
         let reason = FailureReason::from_error(&error);
         self.fail_batch(&batch, &reason);
-        for b in std::mem::take(&mut self.queue) {
-            self.fail_batch(&b, &reason);
+        // By reference: `for b in vec` links an `IntoIter<Batch>` drop.
+        let queue = std::mem::take(&mut self.queue);
+        for b in &queue {
+            self.fail_batch(b, &reason);
         }
         if self.stop.is_none() {
             self.stop = Some(error);
@@ -471,35 +472,48 @@ impl Engine {
         // HubSpot names the offending properties but not the inputs. Inputs that set none of
         // them are probably valid and go together; the rest are halved until each offender
         // stands alone. This only routes requests: the verdict is always HubSpot's.
-        let named: Vec<&str> = error
-            .errors
-            .iter()
-            .filter_map(|d| d.in_.as_deref())
-            .collect();
-        let (suspect, clean): (Vec<usize>, Vec<usize>) = batch.indexes.iter().partition(|&&i| {
-            self.inputs.get(i).is_some_and(|x| {
+        // Loops rather than `filter_map().collect()`, `partition` and `for x in vec![..]`:
+        // each of those links its own generic instance for this one use.
+        let mut named: Vec<&str> = Vec::new();
+        for d in &error.errors {
+            if let Some(n) = d.in_.as_deref() {
+                named.push(n);
+            }
+        }
+        let mut suspect = Vec::new();
+        let mut clean = Vec::new();
+        for &i in &batch.indexes {
+            let hit = self.inputs.get(i).is_some_and(|x| {
                 x.properties
                     .0
                     .iter()
                     .any(|(k, _)| named.contains(&k.as_str()))
-            })
-        });
-        let parts = if !suspect.is_empty() && !clean.is_empty() {
-            vec![clean, suspect]
+            });
+            if hit {
+                suspect.push(i);
+            } else {
+                clean.push(i);
+            }
+        }
+        let (first, second) = if !suspect.is_empty() && !clean.is_empty() {
+            (clean, suspect)
         } else {
             let mid = batch.indexes.len() / 2;
             let (a, b) = batch.indexes.split_at(mid);
-            vec![a.to_vec(), b.to_vec()]
+            (a.to_vec(), b.to_vec())
         };
-        for indexes in parts {
-            self.stats.batches += 1;
-            self.enqueue(Batch {
-                indexes,
-                attempts: 0,
-                not_before: now,
-                body: None,
-            });
-        }
+        self.enqueue_part(first, now);
+        self.enqueue_part(second, now);
+    }
+
+    fn enqueue_part(&mut self, indexes: Vec<usize>, now: f64) {
+        self.stats.batches += 1;
+        self.enqueue(Batch {
+            indexes,
+            attempts: 0,
+            not_before: now,
+            body: None,
+        });
     }
 
     fn retry_or_fail(&mut self, mut batch: Batch, reason: FailureReason, not_before: f64) {
@@ -564,8 +578,9 @@ impl Engine {
             );
         }
         let reason = FailureReason::new(None, "ABORTED", "aborted before this input was sent");
-        for b in std::mem::take(&mut self.queue) {
-            self.fail_batch(&b, &reason);
+        let queue = std::mem::take(&mut self.queue);
+        for b in &queue {
+            self.fail_batch(b, &reason);
         }
     }
 
@@ -642,9 +657,10 @@ fn splittable(error: &HubSpotError) -> bool {
 fn origin_of(url: &str) -> String {
     match crate::text::split_once(url, "://") {
         Some((scheme, rest)) => {
-            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let end = crate::text::find_any(rest, b"/?#").unwrap_or(rest.len());
             let authority = rest.get(..end).unwrap_or_default();
-            let host = authority.rsplit('@').next().unwrap_or_default();
+            // No `char` pattern (`rsplit('@')`): it links std's searcher and `memrchr`.
+            let host = crate::text::rsplit_once(authority, "@").map_or(authority, |(_, h)| h);
             format!("{scheme}://{host}")
         }
         None => "another location".to_owned(),

@@ -1227,3 +1227,83 @@ fn taking_updated_objects_as_they_come_loses_and_repeats_none() {
     assert_eq!(run.errors, plain.errors);
     assert!(plain.results.len() > 200 && plain.failed.len() >= 30);
 }
+
+/// `origin_of` as it was written with std's `char` patterns (the reference).
+fn origin_of_std(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let authority = &rest[..end];
+            let host = authority.rsplit('@').next().unwrap_or_default();
+            format!("{scheme}://{host}")
+        }
+        None => "another location".to_owned(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn origin_of_agrees_with_std(url in "[a:/@?#é€]{0,16}") {
+        prop_assert_eq!(origin_of(&url), origin_of_std(&url));
+    }
+}
+
+#[test]
+fn timeout_message_names_timeout_ms_as_before() {
+    // The text `format!("... ({} ms)", timeout_ms as u64)` gave, kept without `format!`.
+    for t in [1.0, 30_000.0, 2_147_483_647.0, 1.5e12, 0.4] {
+        let cfg = ClientConfig {
+            max_retries: 0,
+            timeout_ms: t,
+            ..config()
+        };
+        let mut engine = Engine::new(cfg, inputs(1), 0.0, 1);
+        let Action::Send(out) = engine.poll(0.0) else {
+            panic!("expected a request");
+        };
+        engine.on_answer(out.id, Outcome::Timeout, 1.0);
+        let result = engine.finish(2.0).unwrap();
+        assert_eq!(result.failed.len(), 1);
+        let want = format!("no answer within timeoutMs ({} ms)", t as u64);
+        assert_eq!(result.failed[0].error.message, want);
+    }
+}
+
+#[test]
+fn redirect_message_as_before() {
+    // The text the two `format!`s gave, kept with pieces pushed.
+    let old = |location: Option<&str>| {
+        let to = location
+            .map(origin_of)
+            .map(|o| format!(" to {o}"))
+            .unwrap_or_default();
+        format!("HubSpot answered with a redirect{to}; not followed, so the Authorization header stays with its origin")
+    };
+    for (status, location) in [
+        (302, Some("https://user:pw@evil.example:8443/path?q#f")),
+        (301, Some("not a url")),
+        (0, None),
+        (307, None),
+    ] {
+        let mut engine = Engine::new(config(), inputs(1), 0.0, 1);
+        let Action::Send(out) = engine.poll(0.0) else {
+            panic!("expected a request");
+        };
+        let meta = ResponseMeta {
+            location: location.map(str::to_owned),
+            ..ResponseMeta::default()
+        };
+        let outcome = Outcome::Http {
+            status,
+            meta,
+            body: Body::Unreadable("x".to_owned()),
+        };
+        engine.on_answer(out.id, outcome, 1.0);
+        let result = engine.finish(2.0).unwrap();
+        assert_eq!(result.failed.len(), 1);
+        assert_eq!(result.failed[0].error.message, old(location));
+        assert_eq!(result.failed[0].error.category, "REDIRECT");
+    }
+}

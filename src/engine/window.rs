@@ -76,14 +76,13 @@ impl RateWindow {
         }
         // Full: the slot that frees first decides, counting how many must free.
         let excess = self.slots.len() + 1 - usable;
-        let mut releases: Vec<f64> = self
-            .slots
-            .iter()
-            .filter_map(|s| match s {
-                Slot::Until(t) => Some(*t),
-                Slot::InFlight(_) => None,
-            })
-            .collect();
+        // A loop rather than `filter_map().collect()`: no `from_iter` instance for this use.
+        let mut releases: Vec<f64> = Vec::new();
+        for s in &self.slots {
+            if let Slot::Until(t) = s {
+                releases.push(*t);
+            }
+        }
         if releases.len() < excess {
             return None;
         }

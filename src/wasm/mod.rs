@@ -94,13 +94,15 @@ fn prepare(
         on_progress: None,
     };
     if let Some(o) = options.filter(|o| !o.is_undefined() && !o.is_null()) {
-        let fields = convert::entries(o)
+        let mut fields = convert::entries(o)
             .filter(|_| o.is_object())
             .ok_or_else(|| HubSpotError::invalid_input("options: expected an object"))?;
-        for (key, v) in fields {
+        // `iter_mut` rather than `for (key, v) in fields`: no `IntoIter<(String, JsValue)>`.
+        for (key, v) in fields.iter_mut() {
             if v.is_undefined() {
                 continue;
             }
+            let v = std::mem::replace(v, JsValue::UNDEFINED);
             match key.as_str() {
                 "idProperty" => match v.as_string() {
                     Some(s) if !s.is_empty() => id_property = Some(s),
@@ -157,6 +159,7 @@ enum Answer {
     Failed(Outcome, f64),
 }
 
+#[derive(Default)]
 struct Heard {
     status: u16,
     meta: crate::response::ResponseMeta,
@@ -251,9 +254,11 @@ async fn run(
         },
         Drive::Aborted => {
             let attempts = std::mem::take(&mut shared.borrow_mut().attempts);
-            for a in attempts {
+            // By reference: `for a in vec` links an `IntoIter<InFlightAttempt>` drop.
+            for a in &attempts {
                 a.controller.abort();
             }
+            drop(attempts);
             engine.abort();
             let result = convert::to_js(&engine.into_result(BatchStatus::Canceled, now()))
                 .and_then(|r| results.fill(r))
@@ -295,16 +300,19 @@ async fn drive(
             read_all(engine, results, &mut unread);
             return Drive::Aborted;
         }
-        let answers = std::mem::take(&mut shared.borrow_mut().answers);
-        for (id, answer) in answers {
-            match answer {
+        let mut answers = std::mem::take(&mut shared.borrow_mut().answers);
+        // `iter_mut` + `mem::replace` rather than `for x in answers`: no `IntoIter` drop.
+        for (id, answer) in answers.iter_mut() {
+            let id = *id;
+            match std::mem::replace(answer, Answer::Failed(Outcome::Timeout, 0.0)) {
                 Answer::Failed(outcome, at) => engine.on_answer_heard(id, outcome, at, now()),
                 Answer::Http(h) => {
                     engine.on_headers(id, &h.meta, h.heard);
                     if crate::response::is_batch_status(h.status) {
                         unread.push((id, h));
                     } else {
-                        read_all(engine, results, &mut vec![(id, h)]);
+                        read_one(engine, id, h);
+                        results.take(engine);
                     }
                 }
             }
@@ -414,16 +422,23 @@ async fn drive(
 /// Parses the bodies of `unread` answers, gives the engine their outcomes, and takes the
 /// objects they updated into `results`.
 fn read_all(engine: &mut Engine, results: &Results, unread: &mut Vec<(u64, Heard)>) {
-    for (id, h) in unread.drain(..) {
-        let body = transport::read_body(h.status, &h.text);
-        let outcome = Outcome::Http {
-            status: h.status,
-            meta: h.meta,
-            body,
-        };
-        engine.on_answer_heard(id, outcome, h.heard, now());
+    // `iter_mut` + `mem::take` + `clear` rather than `drain(..)`: no `Drain` instance.
+    for (id, h) in unread.iter_mut() {
+        read_one(engine, *id, std::mem::take(h));
     }
+    unread.clear();
     results.take(engine);
+}
+
+/// Parses the body of one answer and gives the engine its outcome.
+fn read_one(engine: &mut Engine, id: u64, h: Heard) {
+    let body = transport::read_body(h.status, &h.text);
+    let outcome = Outcome::Http {
+        status: h.status,
+        meta: h.meta,
+        body,
+    };
+    engine.on_answer_heard(id, outcome, h.heard, now());
 }
 
 /// The updated objects of a run as JS objects, by input position, converted as answers are
@@ -456,7 +471,7 @@ impl Results {
         match convert::to_js(&objects) {
             Ok(js) => {
                 let js: js_sys::Array = js.unchecked_into();
-                for (k, i) in indexes.into_iter().enumerate() {
+                for (k, &i) in indexes.iter().enumerate() {
                     self.by_input.set(i as u32, js.get(k as u32));
                 }
             }
@@ -533,7 +548,7 @@ pub fn build_requests(
     let id_property = parsed.id_property.as_deref();
     let quick = convert::quick_inputs(&inputs)
         .and_then(|json| crate::json_inputs::requests(&json, id_property, &parsed.config));
-    let requests = match quick {
+    let mut requests = match quick {
         Some(requests) => requests,
         None => {
             let raw = convert::raw_inputs(&inputs).map_err(fail)?;
@@ -542,15 +557,16 @@ pub fn build_requests(
         }
     };
     let out = js_sys::Array::new();
-    for r in requests {
+    // `iter_mut` + `mem::take` rather than `for r in requests`: no `IntoIter<HttpRequest>`.
+    for r in requests.iter_mut() {
         // Everything but the body through JSON text; the body (itself JSON) is set as a
         // string, so it is neither escaped again nor parsed again.
         let object = convert::to_js(&BatchUpdateRequest {
-            url: r.url,
+            url: std::mem::take(&mut r.url),
             method: r.method,
-            headers: crate::model::Map(r.headers),
+            headers: crate::model::Map(std::mem::take(&mut r.headers)),
             body: String::new(),
-            input_indexes: r.input_indexes,
+            input_indexes: std::mem::take(&mut r.input_indexes),
         })?;
         js_sys::Reflect::set(&object, &"body".into(), &JsValue::from_str(&r.body))?;
         out.push(&object);
