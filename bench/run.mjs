@@ -88,8 +88,16 @@ try {
     if (!QUICK && R.size?.optLevels && snap.stageFull) {
       try {
         oFile = await wasmOpt(snap.stageFull, "-O");
+        // The package's glue carries the short names of the -Oz build: the -O build can stand
+        // in for it only if wasm-opt gave it the same ones.
+        const same = readFileSync(`${oFile}.names.json`, "utf8") === readFileSync(`${await wasmOpt(snap.stageFull, "-Oz")}.names.json`, "utf8");
+        if (!same) {
+          log("wasm-opt -O gave other short names than -Oz: no -O variant in the CPU run");
+          oFile = null;
+        }
       } catch (e) {
         log(`wasm-opt -O of the full build failed: ${e.message}`);
+        oFile = null;
       }
     }
     if (oFile) {

@@ -171,7 +171,8 @@ export async function twiggy(stageWasm, n = 25) {
 const CACHE = join(tmpdir(), "hubspot-batch-bench-cache");
 
 /**
- * Runs wasm-opt on the un-optimised stage wasm with exactly scripts/build-pkg's flags, at `level`.
+ * Runs wasm-opt on the un-optimised stage wasm with exactly scripts/build-pkg's flags, at `level`
+ * (short import/export names included; their mapping is written next to it as `<out>.names.json`).
  * Cached by the input's hash (wasm-opt takes ~8 s of CPU here).
  */
 export async function wasmOpt(stageWasm, level) {
@@ -180,12 +181,14 @@ export async function wasmOpt(stageWasm, level) {
   mkdirSync(CACHE, { recursive: true });
   const out = join(CACHE, `${hash}${level}.wasm`);
   const bin = join(NODE_MODULES, ".bin", "wasm-opt");
-  if (!existsSync(out)) {
+  if (!existsSync(out) || !existsSync(`${out}.names.json`)) {
     const { stdout } = await execFile(bin, ["--print-features", stageWasm]);
     const features = stdout.split("\n").map((s) => s.trim()).filter(Boolean);
     const tmp = `${out}.${process.pid}.tmp`;
-    await execFile(bin, [...features, level, "--strip-debug", "--strip-producers", "--strip-target-features", "-o", tmp, stageWasm], { timeout: 300_000 });
-    await import("node:fs").then((fs) => fs.renameSync(tmp, out));
+    const { stdout: names } = await execFile(bin, [...features, level, "--strip-debug", "--strip-producers", "--strip-target-features", "--minify-imports-and-exports-and-modules", "-o", tmp, stageWasm], { timeout: 300_000, maxBuffer: 1 << 24 });
+    const fs = await import("node:fs");
+    fs.writeFileSync(`${out}.names.json`, names);
+    fs.renameSync(tmp, out);
   }
   return out;
 }
