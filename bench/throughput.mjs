@@ -4,7 +4,8 @@
 //   node bench/throughput.mjs '<scenario JSON>'     # one scenario; prints one JSON line
 //
 // A scenario: { client: "ours" | "apiClient" | "floor", deals, rateLimit: {requests, intervalMs}, latencyMs,
-//   pkg (ours, floor: the package folder), options (ours: extra ClientOptions; apiClient: extra Client config) }
+//   pkg (ours, floor: the package folder), options (ours: extra ClientOptions; apiClient: extra Client config),
+//   overFetch (floor: send through the global fetch instead of node:http) }
 // "floor" is a reference, not a client anyone would ship: our pacing rule (a request's slot frees one
 // interval after its answer's headers arrived) with next to no CPU: every body is built before the clock
 // starts, requests go out through node:http with keep-alive, answers are drained unread. What it reaches
@@ -118,17 +119,28 @@ async function runFloor(sc, url) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
   let rateLimited = 0;
   // Resolves when the answer's headers arrived (the time the slot counts from) and when it was drained.
-  const send = (r) =>
-    new Promise((resolve, reject) => {
-      const req = http.request({ host: hostname, port, path: r.path, method: "POST", agent, headers: r.headers }, (res) => {
+  const send = sc.overFetch
+    ? // The same through the runtime's fetch (Node's undici), as our client must send: what
+      // fetch itself costs, its body read with arrayBuffer() as ours does.
+      async (r) => {
+        const { "Content-Length": _, ...headers } = r.headers; // fetch sets it itself
+        const res = await fetch(url + r.path, { method: "POST", headers, body: r.body, redirect: "manual" });
         const heard = performance.now();
-        if (res.statusCode === 429) rateLimited++;
-        res.resume();
-        res.on("end", () => resolve({ heard, status: res.statusCode }));
-      });
-      req.on("error", reject);
-      req.end(r.body);
-    });
+        if (res.status === 429) rateLimited++;
+        await res.arrayBuffer();
+        return { heard, status: res.status };
+      }
+    : (r) =>
+        new Promise((resolve, reject) => {
+          const req = http.request({ host: hostname, port, path: r.path, method: "POST", agent, headers: r.headers }, (res) => {
+            const heard = performance.now();
+            if (res.statusCode === 429) rateLimited++;
+            res.resume();
+            res.on("end", () => resolve({ heard, status: res.statusCode }));
+          });
+          req.on("error", reject);
+          req.end(r.body);
+        });
   const { requests: limit, intervalMs } = sc.rateLimit;
   const slots = []; // per request: a promise of the time its slot frees
   const answers = [];
