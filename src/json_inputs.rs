@@ -158,13 +158,8 @@ fn each_input<'a>(
         loop {
             let input = r.input(&mut props)?;
             each(input, &props)?;
-            match r.peek_ws() {
-                Some(b',') => r.pos += 1,
-                Some(b']') => {
-                    r.pos += 1;
-                    break;
-                }
-                _ => return None,
+            if !r.next_or_close(b']')? {
+                break;
             }
         }
     }
@@ -232,6 +227,16 @@ impl<'a> Scan<'a> {
     #[inline(always)]
     fn byte(&mut self, b: u8) -> Option<()> {
         (self.peek_ws()? == b).then(|| self.pos += 1)
+    }
+
+    /// Past the `,` or `close` after a member or element: `true` when another one follows.
+    #[inline(always)]
+    fn next_or_close(&mut self, close: u8) -> Option<bool> {
+        let b = self.peek_ws()?;
+        (b == b',' || b == close).then(|| {
+            self.pos += 1;
+            b == b','
+        })
     }
 
     /// A string's JSON text, quotes included, if it holds only what `JSON.stringify` writes
@@ -325,13 +330,8 @@ impl<'a> Scan<'a> {
                 }
                 _ => return None,
             }
-            match self.peek_ws()? {
-                b',' => self.pos += 1,
-                b'}' => {
-                    self.pos += 1;
-                    break;
-                }
-                _ => return None,
+            if !self.next_or_close(b'}')? {
+                break;
             }
         }
         (has_properties && !input.id.is_empty()).then_some(input)
@@ -358,14 +358,10 @@ impl<'a> Scan<'a> {
                 self.value(out)?;
                 run = self.pos;
             }
-            match self.peek_ws()? {
-                b',' => self.pos += 1,
-                b'}' => {
-                    out.push_str(self.t.get(run..self.pos)?);
-                    self.pos += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if !self.next_or_close(b'}')? {
+                // The run ends before the `}` just passed.
+                out.push_str(self.t.get(run..self.pos - 1)?);
+                return Some(());
             }
         }
     }
@@ -405,13 +401,8 @@ impl<'a> Scan<'a> {
                         }
                         out.push_str(inner);
                         first = false;
-                        match self.peek_ws()? {
-                            b',' => self.pos += 1,
-                            b']' => {
-                                self.pos += 1;
-                                break;
-                            }
-                            _ => return None,
+                        if !self.next_or_close(b']')? {
+                            break;
                         }
                     }
                 }
