@@ -19,8 +19,9 @@
 //! [`Value`]: crate::input::Value
 
 use crate::config::ClientConfig;
-use crate::input::{check_unique, first_duplicate, plain_decimal};
-use crate::model::{Map, SimplePublicObjectBatchInput};
+use crate::engine::PreparedInput;
+use crate::input::{first_duplicate, plain_decimal};
+use crate::model::Map;
 use crate::request::{batch_update_url, chunk_indexes, headers, HttpRequest};
 
 /// The requests for the inputs in `json` (`JSON.stringify` of an array of inputs), or `None`
@@ -109,12 +110,10 @@ pub fn requests(
 }
 
 /// The validated inputs in `json` (`JSON.stringify` of an array of inputs), as
-/// [`crate::input::validate_inputs`] would make them, or `None` to go the long way. The
-/// fast path of `update()`, which needs the inputs themselves rather than request bodies.
-pub fn inputs(
-    json: &str,
-    default_id_property: Option<&str>,
-) -> Option<Vec<SimplePublicObjectBatchInput>> {
+/// [`crate::input::validate_inputs`] would make them (prepared for the engine), or `None` to
+/// go the long way. The fast path of `update()`, which needs the inputs themselves rather
+/// than request bodies: their properties are kept as the text read here, never decoded.
+pub fn inputs(json: &str, default_id_property: Option<&str>) -> Option<Vec<PreparedInput>> {
     if default_id_property == Some("") {
         return None;
     }
@@ -124,18 +123,26 @@ pub fn inputs(
             Some(p) => Some(decode(p)?),
             None => default_id_property.map(str::to_owned),
         };
-        out.push(SimplePublicObjectBatchInput {
+        out.push(PreparedInput {
             id: decode(input.id)?,
-            properties: members(props)?,
             id_property,
             object_write_trace_id: match input.trace {
                 Some(t) => Some(decode(t)?),
                 None => None,
             },
+            properties: props.to_owned(),
         });
         Some(())
     })?;
-    check_unique(&out).ok()?;
+    // The long way writes the error.
+    if first_duplicate(&out, |x| Some((x.id_key(), x.id.as_str()))).is_some()
+        || first_duplicate(&out, |x| {
+            x.object_write_trace_id.as_deref().map(|t| ("", t))
+        })
+        .is_some()
+    {
+        return None;
+    }
     Some(out)
 }
 
@@ -176,7 +183,9 @@ fn decode(token: &str) -> Option<String> {
 }
 
 /// The `"name":"value",...` members [`Scan::properties`] wrote, unescaped.
-fn members(props: &str) -> Option<Map<String>> {
+/// The members text of an object (`"name":"value",...`, as `write_string` or
+/// `JSON.stringify` write it) as a map, or `None` if it holds anything else.
+pub(crate) fn members(props: &str) -> Option<Map<String>> {
     let mut r = Scan {
         s: props.as_bytes(),
         t: props,
@@ -667,7 +676,7 @@ mod tests {
         assert_eq!(model[0].id, "q\"1");
         assert_eq!(model[0].id_property.as_deref(), Some("ext"));
         assert_eq!(
-            model[0].properties.0,
+            members(&model[0].properties).unwrap().0,
             vec![
                 ("a".into(), "x\ny".into()),
                 ("b".into(), "p;q".into()),
@@ -694,7 +703,10 @@ mod tests {
             let slow = validate_inputs(&raw, default.as_deref()).map(|v| build_batch_update_requests(&v, &c));
             let valid = validate_inputs(&raw, default.as_deref());
             match (super::inputs(&json, default.as_deref()), &valid) {
-                (Some(f), Ok(v)) => prop_assert_eq!(&f, v),
+                (Some(f), Ok(v)) => {
+                    let v: Vec<PreparedInput> = v.iter().cloned().map(PreparedInput::from_model).collect();
+                    prop_assert_eq!(f, v)
+                }
                 (Some(_), Err(e)) => prop_assert!(false, "inputs() accepted what the long way refuses: {}", e.message),
                 (None, Ok(_)) => prop_assert!(json.contains("\\b") || json.contains("\\f"), "inputs() refused {}", json),
                 (None, Err(_)) => {}

@@ -4,10 +4,8 @@
 //! once; an answer counts an input as updated only when HubSpot's result names it (by trace
 //! id, or by id when HubSpot echoes no trace id); anything HubSpot leaves out is failed.
 
-use crate::input::id_key;
-use crate::model::{
-    BatchResponse, SimplePublicObject, SimplePublicObjectBatchInput, StandardError,
-};
+use super::PreparedInput;
+use crate::model::{BatchResponse, SimplePublicObject, StandardError};
 use crate::report::{FailedInput, FailureReason, Progress};
 
 /// Where one input stands.
@@ -112,7 +110,7 @@ impl Ledger {
     pub fn apply(
         &mut self,
         batch: &[usize],
-        inputs: &[SimplePublicObjectBatchInput],
+        inputs: &[PreparedInput],
         generated: &[bool],
         status: u16,
         response: BatchResponse,
@@ -122,9 +120,7 @@ impl Ledger {
         for mut object in response.results {
             let found = match object.object_write_trace_id.as_deref() {
                 // A trace id is exact: trust it and nothing else.
-                Some(trace) => batch.iter().position(|&i| {
-                    input(i).and_then(|x| x.object_write_trace_id.as_deref()) == Some(trace)
-                }),
+                Some(trace) => trace_position(batch, inputs, trace),
                 None => batch.iter().enumerate().position(|(k, &i)| {
                     !claimed.get(k).copied().unwrap_or(true)
                         && input(i).is_some_and(|x| names(x, &object))
@@ -170,7 +166,7 @@ impl Ledger {
     /// [`Ledger::take_updated`]) and failed inputs in input order, and the per-item errors.
     pub fn finish(
         self,
-        inputs: &[SimplePublicObjectBatchInput],
+        inputs: &[PreparedInput],
     ) -> (
         Vec<SimplePublicObject>,
         Vec<FailedInput>,
@@ -202,9 +198,45 @@ impl Ledger {
     }
 }
 
+/// Where in `batch` the input whose trace id is `trace` stands. The position its trailing
+/// number names is tried first: the engine's generated trace ids end in the input's index and
+/// a batch is a run of consecutive indexes, so a 100-result answer costs about 100 string
+/// comparisons instead of about 5,000 (measured: a tenth of the client's CPU in the last
+/// window of a 20,000-deal run). Any other trace id costs one comparison more, then the scan.
+fn trace_position(batch: &[usize], inputs: &[PreparedInput], trace: &str) -> Option<usize> {
+    let is = |k: usize| {
+        batch
+            .get(k)
+            .and_then(|&i| inputs.get(i))
+            .and_then(|x| x.object_write_trace_id.as_deref())
+            == Some(trace)
+    };
+    if let (Some(n), Some(&first)) = (trailing_number(trace), batch.first()) {
+        if let Some(k) = n.checked_sub(first).filter(|&k| is(k)) {
+            return Some(k);
+        }
+    }
+    (0..batch.len()).find(|&k| is(k))
+}
+
+/// The decimal number `text` ends with, if it ends with one that fits.
+fn trailing_number(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut start = bytes.len();
+    while start > 0 && bytes.get(start - 1).is_some_and(u8::is_ascii_digit) {
+        start -= 1;
+    }
+    let tail = bytes.get(start..).filter(|t| !t.is_empty())?;
+    let mut n: usize = 0;
+    for &b in tail {
+        n = n.checked_mul(10)?.checked_add(usize::from(b - b'0'))?;
+    }
+    Some(n)
+}
+
 /// Whether `object` is the record `input` names, by id.
-fn names(input: &SimplePublicObjectBatchInput, object: &SimplePublicObject) -> bool {
-    match id_key(input) {
+fn names(input: &PreparedInput, object: &SimplePublicObject) -> bool {
+    match input.id_key() {
         "" => object.id == input.id,
         property => {
             object.properties.get(property).and_then(|v| v.as_deref()) == Some(input.id.as_str())
@@ -213,7 +245,7 @@ fn names(input: &SimplePublicObjectBatchInput, object: &SimplePublicObject) -> b
 }
 
 /// Whether a per-item error is about `input`.
-fn concerns(error: &StandardError, input: &SimplePublicObjectBatchInput) -> bool {
+fn concerns(error: &StandardError, input: &PreparedInput) -> bool {
     if let (Some(a), Some(b)) = (&error.object_write_trace_id, &input.object_write_trace_id) {
         return a == b;
     }
@@ -241,5 +273,84 @@ fn reason_from_standard_error(status: u16, e: &StandardError) -> FailureReason {
             .map(crate::response::sub_category_text),
         context: (!e.context.is_empty()).then(|| e.context.clone()),
         errors: e.errors.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn traced(traces: &[&str]) -> Vec<PreparedInput> {
+        traces
+            .iter()
+            .enumerate()
+            .map(|(i, t)| PreparedInput {
+                id: i.to_string(),
+                properties: String::new(),
+                id_property: None,
+                object_write_trace_id: Some((*t).to_owned()),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn trailing_numbers() {
+        assert_eq!(trailing_number("hsb-0a1b-123"), Some(123));
+        assert_eq!(trailing_number("7"), Some(7));
+        assert_eq!(trailing_number("abc"), None);
+        assert_eq!(trailing_number(""), None);
+        assert_eq!(trailing_number("x99999999999999999999999999"), None);
+    }
+
+    /// Every lookup agrees with a plain scan: generated ids in consecutive and split batches,
+    /// user ids whose trailing numbers point elsewhere or out of range, and misses.
+    #[test]
+    fn trace_position_agrees_with_a_scan() {
+        let inputs = traced(&[
+            "hsb-x-0",
+            "hsb-x-1",
+            "hsb-x-2",
+            "hsb-x-3",
+            "user-3",
+            "user-99",
+            "order",
+            "hsb-x-7",
+            "hsb-x-1x",
+            "18446744073709551615",
+        ]);
+        let scan = |batch: &[usize], t: &str| {
+            batch
+                .iter()
+                .position(|&i| inputs[i].object_write_trace_id.as_deref() == Some(t))
+        };
+        let batches: [&[usize]; 5] = [
+            &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+            &[2, 3, 4],
+            &[7, 4, 1],
+            &[5, 9],
+            &[],
+        ];
+        let traces = [
+            "hsb-x-0",
+            "hsb-x-1",
+            "hsb-x-3",
+            "user-3",
+            "user-99",
+            "order",
+            "hsb-x-7",
+            "hsb-x-1x",
+            "18446744073709551615",
+            "hsb-x-5",
+            "none",
+        ];
+        for batch in batches {
+            for t in traces {
+                assert_eq!(
+                    trace_position(batch, &inputs, t),
+                    scan(batch, t),
+                    "{batch:?} {t}"
+                );
+            }
+        }
     }
 }

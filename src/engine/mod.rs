@@ -6,9 +6,11 @@
 //! so every fault order and clock can be replayed in `cargo test` without a server.
 
 mod ledger;
+pub mod prepared;
 mod window;
 
 pub use ledger::Ledger;
+pub use prepared::PreparedInput;
 pub use window::RateWindow;
 
 use crate::config::ClientConfig;
@@ -92,7 +94,7 @@ struct InFlight {
 #[derive(Debug)]
 pub struct Engine {
     config: ClientConfig,
-    inputs: Vec<SimplePublicObjectBatchInput>,
+    inputs: Vec<PreparedInput>,
     generated_trace: Vec<bool>,
     ledger: Ledger,
     queue: Vec<Batch>,
@@ -114,7 +116,29 @@ impl Engine {
     /// to its input; they are removed from the results the caller sees).
     pub fn new(
         config: ClientConfig,
-        mut inputs: Vec<SimplePublicObjectBatchInput>,
+        inputs: Vec<SimplePublicObjectBatchInput>,
+        now: f64,
+        seed: u64,
+    ) -> Self {
+        let mut prepared = Vec::with_capacity(inputs.len());
+        // `iter_mut` + `mem::take` parts rather than `into_iter().map()`: no `IntoIter` drop.
+        let mut inputs = inputs;
+        for input in inputs.iter_mut() {
+            prepared.push(PreparedInput::from_model(SimplePublicObjectBatchInput {
+                id: std::mem::take(&mut input.id),
+                properties: std::mem::take(&mut input.properties),
+                id_property: input.id_property.take(),
+                object_write_trace_id: input.object_write_trace_id.take(),
+            }));
+        }
+        Self::with_prepared(config, prepared, now, seed)
+    }
+
+    /// [`Engine::new`] over inputs already prepared (see [`PreparedInput`]): what the wasm
+    /// glue's fast path reads straight from `JSON.stringify(inputs)`.
+    pub fn with_prepared(
+        config: ClientConfig,
+        mut inputs: Vec<PreparedInput>,
         now: f64,
         seed: u64,
     ) -> Self {
@@ -262,7 +286,7 @@ impl Engine {
     }
 
     fn encode(&self, indexes: &[usize]) -> String {
-        request::encode_body(indexes.iter().filter_map(|&i| self.inputs.get(i)))
+        prepared::encode_body(indexes.iter().filter_map(|&i| self.inputs.get(i)))
     }
 
     /// Encodes ahead the bodies of the next requests to send (as many as may be in flight at
@@ -483,12 +507,7 @@ impl Engine {
         let mut suspect = Vec::new();
         let mut clean = Vec::new();
         for &i in &batch.indexes {
-            let hit = self.inputs.get(i).is_some_and(|x| {
-                x.properties
-                    .0
-                    .iter()
-                    .any(|(k, _)| named.contains(&k.as_str()))
-            });
+            let hit = self.inputs.get(i).is_some_and(|x| x.sets_any(&named));
             if hit {
                 suspect.push(i);
             } else {
@@ -631,7 +650,7 @@ fn next_random(mut x: u64) -> u64 {
 }
 
 /// A trace-id prefix that no caller-given trace id starts with.
-fn trace_prefix(inputs: &[SimplePublicObjectBatchInput], rng: &mut u64) -> String {
+fn trace_prefix(inputs: &[PreparedInput], rng: &mut u64) -> String {
     loop {
         *rng = next_random(*rng);
         let prefix = format!("hsb-{:08x}-", *rng >> 32);

@@ -26,7 +26,7 @@ use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
 use web_sys::{AbortController, AbortSignal};
 
 use crate::config::{parse_options, ClientConfig, OptionSet};
-use crate::engine::{Action, Engine, Outcome};
+use crate::engine::{Action, Engine, Outcome, PreparedInput};
 use crate::error::{ErrorCode, HubSpotError};
 use crate::input::{format_value, validate_inputs};
 use crate::model::{BatchStatus, SimplePublicObjectBatchInput};
@@ -87,7 +87,7 @@ struct RunOptions {
 fn prepare(
     inputs: &JsValue,
     options: Option<&JsValue>,
-) -> Result<(Vec<SimplePublicObjectBatchInput>, RunOptions), HubSpotError> {
+) -> Result<(Vec<PreparedInput>, RunOptions), HubSpotError> {
     let mut id_property = None;
     let mut run = RunOptions {
         signal: None,
@@ -136,7 +136,24 @@ fn prepare(
         .and_then(|json| crate::json_inputs::inputs(&json, id_property.as_deref()));
     let valid = match quick {
         Some(valid) => valid,
-        None => validate_inputs(&convert::raw_inputs(inputs)?, id_property.as_deref())?,
+        None => {
+            let mut models =
+                validate_inputs(&convert::raw_inputs(inputs)?, id_property.as_deref())?;
+            let mut valid = Vec::with_capacity(models.len());
+            // `iter_mut` + `mem::replace` rather than `into_iter().map()`: no `IntoIter` drop.
+            for m in models.iter_mut() {
+                valid.push(PreparedInput::from_model(std::mem::replace(
+                    m,
+                    SimplePublicObjectBatchInput {
+                        id: String::new(),
+                        properties: Default::default(),
+                        id_property: None,
+                        object_write_trace_id: None,
+                    },
+                )));
+            }
+            valid
+        }
     };
     Ok((valid, run))
 }
@@ -204,14 +221,14 @@ fn start_timers(shared: &mut Shared, timeout_ms: f64) {
 async fn run(
     config: ClientConfig,
     fetch: Option<Function>,
-    inputs: Vec<SimplePublicObjectBatchInput>,
+    inputs: Vec<PreparedInput>,
     opts: RunOptions,
     started: f64,
 ) -> Result<JsValue, JsValue> {
     let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
     let timeout_ms = config.timeout_ms;
     let results = Results::new(inputs.len());
-    let mut engine = Engine::new(config, inputs, started, seed);
+    let mut engine = Engine::with_prepared(config, inputs, started, seed);
     let shared = Rc::new(RefCell::new(Shared::default()));
     let waker = transport::Waker::default();
 
