@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::config::ClientConfig;
 use crate::json::write_string;
-use crate::model::SimplePublicObjectBatchInput;
+use crate::model::{Map, SimplePublicObjectBatchInput};
 
 /// One HTTP request to send. `Debug` hides the Authorization header.
 #[derive(Clone, PartialEq)]
@@ -77,29 +77,51 @@ pub fn encode_body<'a>(
         if n > 0 {
             out.push(',');
         }
-        out.push_str("{\"id\":");
-        write_string(&mut out, &input.id);
-        if let Some(p) = &input.id_property {
-            out.push_str(",\"idProperty\":");
-            write_string(&mut out, p);
-        }
-        if let Some(t) = &input.object_write_trace_id {
-            out.push_str(",\"objectWriteTraceId\":");
-            write_string(&mut out, t);
-        }
-        out.push_str(",\"properties\":{");
-        for (i, (k, v)) in input.properties.0.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_string(&mut out, k);
-            out.push(':');
-            write_string(&mut out, v);
-        }
+        open_input(
+            &mut out,
+            &input.id,
+            input.id_property.as_deref(),
+            input.object_write_trace_id.as_deref(),
+        );
+        write_members(&mut out, &input.properties);
         out.push_str("}}");
     }
     out.push_str("]}");
     out
+}
+
+/// Writes an element of a body's `inputs` up to its properties' members (`{"id":...,
+/// "properties":{`); the caller writes them and `}}`. Shared with the engine's prepared
+/// inputs, whose members are text already.
+pub(crate) fn open_input(
+    out: &mut String,
+    id: &str,
+    id_property: Option<&str>,
+    trace: Option<&str>,
+) {
+    out.push_str("{\"id\":");
+    write_string(out, id);
+    if let Some(p) = id_property {
+        out.push_str(",\"idProperty\":");
+        write_string(out, p);
+    }
+    if let Some(t) = trace {
+        out.push_str(",\"objectWriteTraceId\":");
+        write_string(out, t);
+    }
+    out.push_str(",\"properties\":{");
+}
+
+/// Writes `properties` as the members of a JSON object: `"name":"value",...`.
+pub(crate) fn write_members(out: &mut String, properties: &Map<String>) {
+    for (i, (k, v)) in properties.0.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_string(out, k);
+        out.push(':');
+        write_string(out, v);
+    }
 }
 
 /// Splits `0..len` into consecutive chunks of `batch_size` (the last holds the rest).

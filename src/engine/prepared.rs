@@ -8,8 +8,8 @@
 //! ready to paste: building the inputs of `update()` took about half of its start-up in the
 //! wasm build (BENCHMARKS.md, throughput), and a body is now a concatenation.
 
-use crate::json::write_string;
 use crate::model::SimplePublicObjectBatchInput;
+use crate::request::{open_input, write_members};
 
 /// A validated input: its keys, and its properties as the members of a JSON object.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,7 +20,8 @@ pub struct PreparedInput {
     pub id_property: Option<String>,
     /// Echoed by HubSpot on the matching result or error.
     pub object_write_trace_id: Option<String>,
-    /// `"name":"value",...`, each string as [`write_string`] writes it, in input order.
+    /// `"name":"value",...`, each string as [`crate::json::write_string`] writes it, in
+    /// input order.
     pub properties: String,
 }
 
@@ -28,14 +29,7 @@ impl PreparedInput {
     /// The input `model`, its properties written out.
     pub fn from_model(model: SimplePublicObjectBatchInput) -> Self {
         let mut properties = String::new();
-        for (k, v) in &model.properties.0 {
-            if !properties.is_empty() {
-                properties.push(',');
-            }
-            write_string(&mut properties, k);
-            properties.push(':');
-            write_string(&mut properties, v);
-        }
+        write_members(&mut properties, &model.properties);
         PreparedInput {
             id: model.id,
             id_property: model.id_property,
@@ -66,17 +60,12 @@ impl PreparedInput {
     /// Appends this input as an element of a batch body's `inputs` array, as
     /// [`crate::request::encode_body`] writes it.
     pub fn write_body(&self, out: &mut String) {
-        out.push_str("{\"id\":");
-        write_string(out, &self.id);
-        if let Some(p) = &self.id_property {
-            out.push_str(",\"idProperty\":");
-            write_string(out, p);
-        }
-        if let Some(t) = &self.object_write_trace_id {
-            out.push_str(",\"objectWriteTraceId\":");
-            write_string(out, t);
-        }
-        out.push_str(",\"properties\":{");
+        open_input(
+            out,
+            &self.id,
+            self.id_property.as_deref(),
+            self.object_write_trace_id.as_deref(),
+        );
         out.push_str(&self.properties);
         out.push_str("}}");
     }
