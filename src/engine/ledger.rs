@@ -330,21 +330,14 @@ mod tests {
             &[5, 9],
             &[],
         ];
-        let traces = [
-            "hsb-x-0",
-            "hsb-x-1",
-            "hsb-x-3",
-            "user-3",
-            "user-99",
-            "order",
-            "hsb-x-7",
-            "hsb-x-1x",
-            "18446744073709551615",
-            "hsb-x-5",
-            "none",
-        ];
+        // Every input's trace id (some pointing at the wrong position), and two misses.
+        let traces: Vec<&str> = inputs
+            .iter()
+            .filter_map(|x| x.object_write_trace_id.as_deref())
+            .chain(["hsb-x-5", "none", "hsb-x-11"])
+            .collect();
         for batch in batches {
-            for t in traces {
+            for &t in &traces {
                 assert_eq!(
                     trace_position(batch, &inputs, t),
                     scan(batch, t),
