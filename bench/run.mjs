@@ -150,6 +150,15 @@ try {
       const boundMs = (Math.ceil(requests / sc.rateLimit.requests) - 1) * sc.rateLimit.intervalMs + sc.latencyMs;
       R.throughput.push({ ...sc, boundMs, result: { ...res, walls: runs.length > 1 ? runs.map((r) => r.wallMs ?? null) : undefined }, load: loadNow() });
     }
+    // Start-up of update(): fresh processes, as the runs above are.
+    R.startup = [];
+    for (const deals of QUICK ? [2000] : [20000, 38000]) {
+      const n = QUICK ? 1 : 5;
+      log(`throughput: start-up of update() with ${deals} inputs (${n} fresh processes) ...`);
+      const runs = [];
+      for (let k = 0; k < n; k++) runs.push(await child("throughput.mjs", { client: "startup", deals, pkg: snap.pkg }, 30_000));
+      R.startup.push({ deals, runs });
+    }
     loads.push(`after throughput: ${loadNow()}`);
     phases.push(`throughput ${R.throughput.reduce((a, t) => a + (t.result.secs || 0), 0).toFixed(0)} s`);
   }
@@ -363,6 +372,16 @@ if (R.throughput) {
   const fetchFloors = R.throughput.filter((t) => t.client === "floor" && t.overFetch && !t.result.error);
   if (fetchFloors.length) para(`Over Node's \`fetch\` the same zero-CPU client reaches ${fetchFloors.map((t) => `${pct(t.result.wallMs / t.boundMs - 1)} (${fmtInt(t.deals)} deals at ${t.rateLimit.requests}/${t.rateLimit.intervalMs / 1000} s)`).join(" and ")}: undici's cold start (about 0.5 ms per call for the first hundred) delays the first window, and its answers' heard times spread more, which the next window inherits. Our client is measured against the bound, like every row; this row shows how much of the gap any client that sends through \`fetch\` has here.`);
   if (floors.length) para(`The zero-CPU reference: ${floors.map((t) => `${fmtInt(t.deals)} deals at ${t.rateLimit.requests}/${t.rateLimit.intervalMs / 1000} s ${pct(t.result.wallMs / t.boundMs - 1)}`).join(", ")}. The emulator is one Node process: it answers a window's requests one after the other (JSON parse, checks, a 30 KB answer each), so even a client that costs nothing gets its first window's answers spread over that time, and the next window, which may not start before them, inherits the spread. What our client adds on top is its own CPU: validating the inputs before the first request (contract: invalid input rejects before anything is sent), building bodies, and reading answers and turning their objects into JS objects (competing with the emulator for the machine's 2 cores).`);
+  if (R.startup?.length) {
+    const parts = R.startup.map(({ deals, runs }) => {
+      const ok = runs.filter((r) => !r.error);
+      if (!ok.length) return `${fmtInt(deals)} inputs: failed (${runs[0]?.error})`;
+      const first = ok.map((r) => r.firstFetchMs).sort((a, b) => a - b);
+      const mid = ok.map((r) => r.validateMs).sort((a, b) => a - b)[(ok.length - 1) >> 1];
+      return `${fmtInt(deals)} inputs **${first[(first.length - 1) >> 1].toFixed(0)} ms** (${first[0].toFixed(0)}-${first[first.length - 1].toFixed(0)} ms; of which reading and validating them ${mid.toFixed(0)} ms)`;
+    });
+    para(`*Start-up*: from the \`update()\` call to its first \`fetch()\`, in a fresh process like the runs above (median of ${R.startup[0].runs.length}; a \`fetch\` that never answers, then the run is aborted): ${parts.join("; ")}. Every input is read and validated before the first request leaves (contract: invalid input rejects before anything is sent), so this delays the first window, and through it every later one.`);
+  }
   para("The headline rows (ours with default options, and the zero-CPU reference) run 3 times each and show the run with the median wall time (all three walls are in the notes); the other rows run once (a run is bounded by the 10 s window). On this shared machine the same configuration varies by a few percent between runs, so differences smaller than that are noise. *outside the engine* = wall − `stats.durationMs`: turning the finished result into JS objects and resolving the promise (`stats.durationMs` runs from the `update()` call, so reading and validating the inputs count inside it).");
   para("Our client paces by holding each request's slot until one interval after its answer's headers arrived (README: HubSpot never sees more than the limit whatever the latency). So each window after the first starts late by the time the previous window's requests took to be answered. By default the whole window is in flight at once (concurrency = the rate limit's requests), so that time is one latency plus the server's processing of the window; with concurrency c it grows to about (limit / c) × (latency + server time + our own CPU per batch), as the concurrency-10 rows show.");
 }

@@ -3,7 +3,7 @@
 //
 //   node bench/throughput.mjs '<scenario JSON>'     # one scenario; prints one JSON line
 //
-// A scenario: { client: "ours" | "apiClient" | "floor", deals, rateLimit: {requests, intervalMs}, latencyMs,
+// A scenario: { client: "ours" | "apiClient" | "floor" | "startup", deals, rateLimit: {requests, intervalMs}, latencyMs,
 //   pkg (ours, floor: the package folder), options (ours: extra ClientOptions; apiClient: extra Client config),
 //   overFetch (floor: send through the global fetch instead of node:http) }
 // "floor" is a reference, not a client anyone would ship: our pacing rule (a request's slot frees one
@@ -166,7 +166,32 @@ async function runFloor(sc, url) {
   return { wallMs, updated: ok * 100, failed: (done.length - ok) * 100, floorRateLimited: rateLimited, clientCpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
+/** Start-up: from the update() call to its first fetch() call, in this (fresh) process: reading
+ * and validating every input (contract: invalid input rejects before anything is sent) and
+ * building the first body. The fetch never answers; the run is then aborted. */
+async function runStartup(sc) {
+  const { HubSpotBatch } = require(join(sc.pkg, "node.cjs"));
+  const inputs = dealInputs(sc.deals);
+  const ac = new AbortController();
+  let t0 = 0, firstMs = null;
+  const fetch = () => {
+    if (firstMs === null) {
+      firstMs = performance.now() - t0;
+      ac.abort();
+    }
+    return new Promise(() => {});
+  };
+  const client = new HubSpotBatch({ accessToken: "emulator-token", baseUrl: "http://127.0.0.1:9", fetch });
+  t0 = performance.now();
+  const run = client.update(inputs, { signal: ac.signal });
+  const syncMs = performance.now() - t0;
+  const aborted = await run.then(() => false, (e) => e.code === "ABORTED");
+  if (!aborted || firstMs === null) throw new Error("the start-up run did not reach fetch and abort");
+  return { firstFetchMs: firstMs, validateMs: syncMs };
+}
+
 export async function runScenario(sc) {
+  if (sc.client === "startup") return runStartup(sc);
   const em = await startEmulatorProcess([
     "--deals", String(sc.deals), "--seed", "3",
     "--rate-limit", sc.rateLimit ? `${sc.rateLimit.requests}/${sc.rateLimit.intervalMs}` : "off",
