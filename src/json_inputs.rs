@@ -704,7 +704,7 @@ mod tests {
             let valid = validate_inputs(&raw, default.as_deref());
             match (super::inputs(&json, default.as_deref()), &valid) {
                 (Some(f), Ok(v)) => {
-                    let v: Vec<PreparedInput> = v.iter().cloned().map(PreparedInput::from_model).collect();
+                    let v: Vec<PreparedInput> = v.iter().map(PreparedInput::from_model).collect();
                     prop_assert_eq!(f, v)
                 }
                 (Some(_), Err(e)) => prop_assert!(false, "inputs() accepted what the long way refuses: {}", e.message),

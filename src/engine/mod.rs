@@ -121,15 +121,8 @@ impl Engine {
         seed: u64,
     ) -> Self {
         let mut prepared = Vec::with_capacity(inputs.len());
-        // `iter_mut` + `mem::take` parts rather than `into_iter().map()`: no `IntoIter` drop.
-        let mut inputs = inputs;
-        for input in inputs.iter_mut() {
-            prepared.push(PreparedInput::from_model(SimplePublicObjectBatchInput {
-                id: std::mem::take(&mut input.id),
-                properties: std::mem::take(&mut input.properties),
-                id_property: input.id_property.take(),
-                object_write_trace_id: input.object_write_trace_id.take(),
-            }));
+        for input in &inputs {
+            prepared.push(PreparedInput::from_model(input));
         }
         Self::with_prepared(config, prepared, now, seed)
     }

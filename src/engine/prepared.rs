@@ -27,13 +27,13 @@ pub struct PreparedInput {
 
 impl PreparedInput {
     /// The input `model`, its properties written out.
-    pub fn from_model(model: SimplePublicObjectBatchInput) -> Self {
+    pub fn from_model(model: &SimplePublicObjectBatchInput) -> Self {
         let mut properties = String::new();
         write_members(&mut properties, &model.properties);
         PreparedInput {
-            id: model.id,
-            id_property: model.id_property,
-            object_write_trace_id: model.object_write_trace_id,
+            id: model.id.clone(),
+            id_property: model.id_property.clone(),
+            object_write_trace_id: model.object_write_trace_id.clone(),
             properties,
         }
     }
@@ -127,11 +127,7 @@ mod tests {
                 None,
             ),
         ];
-        let prepared: Vec<PreparedInput> = models
-            .iter()
-            .cloned()
-            .map(PreparedInput::from_model)
-            .collect();
+        let prepared: Vec<PreparedInput> = models.iter().map(PreparedInput::from_model).collect();
         for k in 0..=models.len() {
             assert_eq!(
                 encode_body(prepared.iter().take(k)),
@@ -142,7 +138,7 @@ mod tests {
 
     #[test]
     fn keys_and_property_names() {
-        let p = PreparedInput::from_model(model(
+        let p = PreparedInput::from_model(&model(
             "1",
             &[("a\"b", "x"), ("amount", "dealname")],
             Some("hs_object_id"),
@@ -153,7 +149,7 @@ mod tests {
         assert!(p.sets_any(&["zz", "amount"]));
         assert!(!p.sets_any(&["dealname", "a"]));
         assert!(!p.sets_any(&[]));
-        let q = PreparedInput::from_model(model("e", &[], Some("email"), None));
+        let q = PreparedInput::from_model(&model("e", &[], Some("email"), None));
         assert_eq!(q.id_key(), "email");
         assert!(!q.sets_any(&["email"]));
     }

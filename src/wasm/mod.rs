@@ -29,7 +29,7 @@ use crate::config::{parse_options, ClientConfig, OptionSet};
 use crate::engine::{Action, Engine, Outcome, PreparedInput};
 use crate::error::{ErrorCode, HubSpotError};
 use crate::input::{format_value, validate_inputs};
-use crate::model::{BatchStatus, SimplePublicObjectBatchInput};
+use crate::model::BatchStatus;
 use crate::report::Progress;
 use crate::request::build_batch_update_requests;
 
@@ -137,20 +137,10 @@ fn prepare(
     let valid = match quick {
         Some(valid) => valid,
         None => {
-            let mut models =
-                validate_inputs(&convert::raw_inputs(inputs)?, id_property.as_deref())?;
+            let models = validate_inputs(&convert::raw_inputs(inputs)?, id_property.as_deref())?;
             let mut valid = Vec::with_capacity(models.len());
-            // `iter_mut` + `mem::replace` rather than `into_iter().map()`: no `IntoIter` drop.
-            for m in models.iter_mut() {
-                valid.push(PreparedInput::from_model(std::mem::replace(
-                    m,
-                    SimplePublicObjectBatchInput {
-                        id: String::new(),
-                        properties: Default::default(),
-                        id_property: None,
-                        object_write_trace_id: None,
-                    },
-                )));
+            for m in &models {
+                valid.push(PreparedInput::from_model(m));
             }
             valid
         }
