@@ -426,7 +426,12 @@ fn validate_one(
 /// The property an input's id is a value of; `None` and `hs_object_id` both mean the
 /// internal id.
 pub fn id_key(input: &SimplePublicObjectBatchInput) -> &str {
-    match input.id_property.as_deref() {
+    id_key_of(input.id_property.as_deref())
+}
+
+/// [`id_key`] of an `idProperty`: `""` for HubSpot's own id.
+pub fn id_key_of(id_property: Option<&str>) -> &str {
+    match id_property {
         None | Some("hs_object_id") => "",
         Some(p) => p,
     }

@@ -79,9 +79,7 @@ pub fn requests(
         body.push_str("}}");
         Some(())
     })?;
-    if first_duplicate(&keys, |k| Some(k.record)).is_some()
-        || first_duplicate(&keys, |k| k.trace.map(|t| ("", t))).is_some()
-    {
+    if any_duplicate(&keys, |k| k.record, |k| k.trace) {
         return None;
     }
     let url = batch_update_url(config);
@@ -135,15 +133,25 @@ pub fn inputs(json: &str, default_id_property: Option<&str>) -> Option<Vec<Prepa
         Some(())
     })?;
     // The long way writes the error.
-    if first_duplicate(&out, |x| Some((x.id_key(), x.id.as_str()))).is_some()
-        || first_duplicate(&out, |x| {
-            x.object_write_trace_id.as_deref().map(|t| ("", t))
-        })
-        .is_some()
-    {
+    if any_duplicate(
+        &out,
+        |x| (x.id_key(), x.id.as_str()),
+        |x| x.object_write_trace_id.as_deref(),
+    ) {
         return None;
     }
     Some(out)
+}
+
+/// Whether two inputs name the same record (id property and id) or carry the same trace id:
+/// what `check_unique` refuses, without its messages (the long way writes them).
+fn any_duplicate<'a, T>(
+    items: &'a [T],
+    record: impl Fn(&'a T) -> (&'a str, &'a str),
+    trace: impl Fn(&'a T) -> Option<&'a str>,
+) -> bool {
+    first_duplicate(items, |x| Some(record(x))).is_some()
+        || first_duplicate(items, |x| trace(x).map(|t| ("", t))).is_some()
 }
 
 /// Reads the array of inputs in `json`, calling `each` with every input's strings and its
@@ -182,7 +190,6 @@ fn decode(token: &str) -> Option<String> {
     crate::json::Reader::new(token).string().ok()
 }
 
-/// The `"name":"value",...` members [`Scan::properties`] wrote, unescaped.
 /// The members text of an object (`"name":"value",...`, as `write_string` or
 /// `JSON.stringify` write it) as a map, or `None` if it holds anything else.
 pub(crate) fn members(props: &str) -> Option<Map<String>> {

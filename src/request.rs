@@ -71,20 +71,31 @@ pub fn headers(config: &ClientConfig) -> Vec<(String, String)> {
 pub fn encode_body<'a>(
     inputs: impl IntoIterator<Item = &'a SimplePublicObjectBatchInput>,
 ) -> String {
+    write_batch(inputs, |out, input| {
+        open_input(
+            out,
+            &input.id,
+            input.id_property.as_deref(),
+            input.object_write_trace_id.as_deref(),
+        );
+        write_members(out, &input.properties);
+        out.push_str("}}");
+    })
+}
+
+/// `{"inputs":[...]}` with each of `inputs` written by `write`. Shared with the engine's
+/// prepared inputs.
+pub(crate) fn write_batch<T>(
+    inputs: impl IntoIterator<Item = T>,
+    mut write: impl FnMut(&mut String, T),
+) -> String {
     let mut out = String::with_capacity(256);
     out.push_str("{\"inputs\":[");
     for (n, input) in inputs.into_iter().enumerate() {
         if n > 0 {
             out.push(',');
         }
-        open_input(
-            &mut out,
-            &input.id,
-            input.id_property.as_deref(),
-            input.object_write_trace_id.as_deref(),
-        );
-        write_members(&mut out, &input.properties);
-        out.push_str("}}");
+        write(&mut out, input);
     }
     out.push_str("]}");
     out

@@ -71,7 +71,7 @@ impl ResponseMeta {
 
 /// `s.parse::<u32>().ok()`: an optional `+`, then one or more ASCII digits, in range. By hand,
 /// because std's integer parser was linked into the wasm for these two headers alone.
-fn parse_u32(s: &str) -> Option<u32> {
+pub(crate) fn parse_u32(s: &str) -> Option<u32> {
     let digits = s.strip_prefix("+").unwrap_or(s);
     if digits.is_empty() {
         return None;

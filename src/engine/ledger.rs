@@ -226,12 +226,8 @@ fn trailing_number(text: &str) -> Option<usize> {
     while start > 0 && bytes.get(start - 1).is_some_and(u8::is_ascii_digit) {
         start -= 1;
     }
-    let tail = bytes.get(start..).filter(|t| !t.is_empty())?;
-    let mut n: usize = 0;
-    for &b in tail {
-        n = n.checked_mul(10)?.checked_add(usize::from(b - b'0'))?;
-    }
-    Some(n)
+    let tail = text.get(start..).filter(|t| !t.is_empty())?;
+    crate::response::parse_u32(tail).map(|n| n as usize)
 }
 
 /// Whether `object` is the record `input` names, by id.

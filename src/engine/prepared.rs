@@ -10,7 +10,7 @@
 //! 38,000 (BENCHMARKS.md section 3 prints the current figure).
 
 use crate::model::SimplePublicObjectBatchInput;
-use crate::request::{open_input, write_members};
+use crate::request::{open_input, write_batch, write_members};
 
 /// A validated input: its keys, and its properties as the members of a JSON object.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,10 +42,7 @@ impl PreparedInput {
     /// The property `id` names: `""` for HubSpot's own id (no `idProperty`, or
     /// `hs_object_id`).
     pub fn id_key(&self) -> &str {
-        match self.id_property.as_deref() {
-            None | Some("hs_object_id") => "",
-            Some(p) => p,
-        }
+        crate::input::id_key_of(self.id_property.as_deref())
     }
 
     /// Whether the input sets any of the properties `names`. If its text cannot be read
@@ -74,18 +71,7 @@ impl PreparedInput {
 
 /// A batch body for `inputs`.
 pub fn encode_body<'a>(inputs: impl Iterator<Item = &'a PreparedInput>) -> String {
-    let mut out = String::with_capacity(256);
-    out.push_str("{\"inputs\":[");
-    let mut first = true;
-    for input in inputs {
-        if !first {
-            out.push(',');
-        }
-        first = false;
-        input.write_body(&mut out);
-    }
-    out.push_str("]}");
-    out
+    write_batch(inputs, |out, input| input.write_body(out))
 }
 
 #[cfg(test)]
