@@ -99,10 +99,15 @@ pub const REDACTED: &str = "[redacted]";
 /// a result or a log. Secrets shorter than 8 characters are not searched for: real tokens are
 /// far longer, and replacing a short string would corrupt ordinary data.
 pub fn redact_secret(text: &str, secret: &str) -> String {
-    if secret.len() < 8 {
+    if !holds_secret(text, secret) {
         return text.to_owned();
     }
     crate::text::replace(text, secret, REDACTED)
+}
+
+/// Whether [`redact_secret`] would change `text`.
+pub fn holds_secret(text: &str, secret: &str) -> bool {
+    secret.len() >= 8 && crate::text::find(text, secret).is_some()
 }
 
 /// The token of a request's `Authorization: Bearer` header, if any.

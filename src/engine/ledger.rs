@@ -26,8 +26,22 @@ pub struct Ledger {
     failed: usize,
     updated: usize,
     errors: Vec<StandardError>,
-    /// Inputs updated since the last [`Ledger::take_updated`], in the order they were.
-    fresh: Vec<usize>,
+    /// Inputs updated since the last [`Ledger::take_updated`], in the order they were, each
+    /// with where its object stood in its answer's `results`.
+    fresh: Vec<(usize, usize)>,
+}
+
+/// The objects [`Ledger::take_updated`] hands over, three lists of one length.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Updated {
+    /// The input each object updated.
+    pub indexes: Vec<usize>,
+    /// Where each object stood in its answer's `results`: a driver that took the objects
+    /// right after an answer and kept that answer's own representation of them (the wasm
+    /// glue keeps `JSON.parse`'s) finds each one there.
+    pub positions: Vec<usize>,
+    /// The objects.
+    pub objects: Vec<SimplePublicObject>,
 }
 
 impl Ledger {
@@ -72,13 +86,13 @@ impl Ledger {
         }
     }
 
-    fn update(&mut self, i: usize, object: SimplePublicObject) -> bool {
+    fn update(&mut self, i: usize, position: usize, object: SimplePublicObject) -> bool {
         match self.slots.get_mut(i) {
             Some(slot @ Slot::Pending) => {
                 *slot = Slot::Updated(Box::new(object));
                 self.done += 1;
                 self.updated += 1;
-                self.fresh.push(i);
+                self.fresh.push((i, position));
                 true
             }
             _ => false,
@@ -89,20 +103,24 @@ impl Ledger {
     /// updated, with their input positions; [`Ledger::finish`] then leaves them out of its results. A driver
     /// that turns objects into its own representation as answers arrive (the wasm glue: into
     /// JS objects) keeps no second copy, and the end of the run has nothing left to convert.
-    pub fn take_updated(&mut self) -> (Vec<usize>, Vec<SimplePublicObject>) {
+    pub fn take_updated(&mut self) -> Updated {
         // Not sorted: the caller places them by position, and a sort links a few KB of code.
         let fresh = std::mem::take(&mut self.fresh);
-        let mut indexes = Vec::with_capacity(fresh.len());
-        let mut objects = Vec::with_capacity(fresh.len());
-        for &i in &fresh {
+        let mut taken = Updated {
+            indexes: Vec::with_capacity(fresh.len()),
+            positions: Vec::with_capacity(fresh.len()),
+            objects: Vec::with_capacity(fresh.len()),
+        };
+        for &(i, position) in &fresh {
             if let Some(slot @ Slot::Updated(_)) = self.slots.get_mut(i) {
                 if let Slot::Updated(o) = std::mem::replace(slot, Slot::Handed) {
-                    indexes.push(i);
-                    objects.push(*o);
+                    taken.indexes.push(i);
+                    taken.positions.push(position);
+                    taken.objects.push(*o);
                 }
             }
         }
-        (indexes, objects)
+        taken
     }
 
     /// Settles the inputs of one batch from a 200/207 answer. `generated[i]` says the trace
@@ -117,7 +135,7 @@ impl Ledger {
     ) {
         let input = |i: usize| inputs.get(i);
         let mut claimed = vec![false; batch.len()];
-        for mut object in response.results {
+        for (position, mut object) in response.results.into_iter().enumerate() {
             let found = match object.object_write_trace_id.as_deref() {
                 // A trace id is exact: trust it and nothing else.
                 Some(trace) => trace_position(batch, inputs, trace),
@@ -137,7 +155,7 @@ impl Ledger {
             if generated.get(i).copied().unwrap_or(false) {
                 object.object_write_trace_id = None;
             }
-            self.update(i, object);
+            self.update(i, position, object);
         }
         for error in response.errors {
             for (k, &i) in batch.iter().enumerate() {

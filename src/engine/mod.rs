@@ -9,7 +9,7 @@ mod ledger;
 pub mod prepared;
 mod window;
 
-pub use ledger::Ledger;
+pub use ledger::{Ledger, Updated};
 pub use prepared::PreparedInput;
 pub use window::RateWindow;
 
@@ -193,11 +193,11 @@ impl Engine {
     }
 
     /// The objects of the inputs updated since the last call, with their input positions (in
-    /// the order they were updated, not input order). Taken objects are left out of
-    /// [`Engine::finish`]'s `results`: a driver that converts them as they come puts them back
-    /// in input order itself (the wasm glue does, so the last answer leaves little to convert
-    /// and no second copy is kept).
-    pub fn take_updated(&mut self) -> (Vec<usize>, Vec<crate::model::SimplePublicObject>) {
+    /// the order they were updated, not input order) and where each stood in its answer.
+    /// Taken objects are left out of [`Engine::finish`]'s `results`: a driver that converts
+    /// them as they come puts them back in input order itself (the wasm glue does, so the
+    /// last answer leaves little to convert and no second copy is kept).
+    pub fn take_updated(&mut self) -> Updated {
         self.ledger.take_updated()
     }
 

@@ -296,9 +296,10 @@ fn drive_taking(
             let (_, id, outcome) = pending.remove(0);
             engine.on_answer(id, outcome, now);
             if let Some(taken) = taken {
-                let (indexes, objects) = engine.take_updated();
-                assert_eq!(indexes.len(), objects.len());
-                taken.extend(indexes.into_iter().zip(objects));
+                let t = engine.take_updated();
+                assert_eq!(t.indexes.len(), t.objects.len());
+                assert_eq!(t.positions.len(), t.objects.len());
+                taken.extend(t.indexes.into_iter().zip(t.objects));
             }
         }
     }
@@ -1306,4 +1307,48 @@ fn redirect_message_as_before() {
         assert_eq!(result.failed[0].error.message, old(location));
         assert_eq!(result.failed[0].error.category, "REDIRECT");
     }
+}
+
+#[test]
+fn taken_objects_say_where_they_stood_in_their_answer() {
+    let mut engine = Engine::new(config(), inputs(4), 0.0, 1);
+    let Action::Send(out) = engine.poll(0.0) else {
+        panic!("expected a request");
+    };
+    let object = |id: &str| SimplePublicObject {
+        archived: false,
+        archived_at: None,
+        created_at: "c".into(),
+        id: id.into(),
+        object_write_trace_id: None,
+        properties: Map::new(),
+        properties_with_history: None,
+        updated_at: "u".into(),
+        url: None,
+        warnings: None,
+    };
+    // Out of input order, with one the engine cannot place (9) and input 1 left out.
+    let results = vec![object("2"), object("9"), object("0"), object("3")];
+    let body = BatchResponse {
+        completed_at: String::new(),
+        errors: Vec::new(),
+        links: None,
+        num_errors: 0,
+        requested_at: None,
+        results,
+        started_at: String::new(),
+        status: model::BatchStatus::Complete,
+    };
+    let outcome = Outcome::Http {
+        status: 200,
+        meta: ResponseMeta::default(),
+        body: Body::Batch(body),
+    };
+    engine.on_answer(out.id, outcome, 1.0);
+    let taken = engine.take_updated();
+    assert_eq!(taken.indexes, vec![2, 0, 3]);
+    assert_eq!(taken.positions, vec![0, 2, 3]);
+    let ids: Vec<&str> = taken.objects.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids, vec!["2", "0", "3"]);
+    assert_eq!(engine.take_updated(), Updated::default(), "taken once");
 }

@@ -3,6 +3,7 @@
 
 // Talc instead of Rust's default dlmalloc: a few KB smaller and faster.
 mod alloc;
+mod answers;
 mod convert;
 mod errors;
 #[cfg(feature = "proxy")]
@@ -32,6 +33,7 @@ use crate::input::{format_value, validate_inputs};
 use crate::model::BatchStatus;
 use crate::report::Progress;
 use crate::request::build_batch_update_requests;
+use answers::{read_all, read_one, Results};
 
 fn now() -> f64 {
     js_sys::Date::now()
@@ -161,17 +163,9 @@ struct Shared {
 /// How an attempt ended, as its task hands it to the driver.
 enum Answer {
     /// An HTTP answer, its body read but not parsed, and when its headers arrived.
-    Http(Heard),
+    Http(transport::Answered),
     /// No HTTP answer (timeout, network error), seen at this time.
     Failed(Outcome, f64),
-}
-
-#[derive(Default)]
-struct Heard {
-    status: u16,
-    meta: crate::response::ResponseMeta,
-    text: String,
-    heard: f64,
 }
 
 struct InFlightAttempt {
@@ -217,7 +211,18 @@ async fn run(
 ) -> Result<JsValue, JsValue> {
     let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
     let timeout_ms = config.timeout_ms;
-    let results = Results::new(inputs.len());
+    let mut id_properties: Vec<&str> = Vec::new();
+    for x in &inputs {
+        let key = x.id_key();
+        if !key.is_empty() && !id_properties.contains(&key) {
+            id_properties.push(key);
+        }
+    }
+    let names = js_sys::Array::new();
+    for name in id_properties {
+        names.push(&name.into());
+    }
+    let results = Results::new(inputs.len(), names.into());
     let mut engine = Engine::with_prepared(config, inputs, started, seed);
     let shared = Rc::new(RefCell::new(Shared::default()));
     let waker = transport::Waker::default();
@@ -301,7 +306,7 @@ async fn drive(
     // benchmarks) for nothing; they are parsed once everything is answered, before a
     // request is due, or before the run ends. Errors are parsed at once: they are small and
     // may change what comes next (a 429 holds every request).
-    let mut unread: Vec<(u64, Heard)> = Vec::new();
+    let mut unread: Vec<(u64, transport::Answered)> = Vec::new();
     loop {
         if shared.borrow().aborted {
             read_all(engine, results, &mut unread);
@@ -318,8 +323,7 @@ async fn drive(
                     if crate::response::is_batch_status(h.status) {
                         unread.push((id, h));
                     } else {
-                        read_one(engine, id, h);
-                        results.take(engine);
+                        read_one(engine, results, id, h);
                     }
                 }
             }
@@ -382,12 +386,7 @@ async fn drive(
                 spawn_local(async move {
                     let id = out.id;
                     let answer = match attempt.answer(&timed_out).await {
-                        Ok((status, meta, text, heard)) => Answer::Http(Heard {
-                            status,
-                            meta,
-                            text,
-                            heard,
-                        }),
+                        Ok(a) => Answer::Http(a),
                         Err(outcome) => Answer::Failed(outcome, now()),
                     };
                     let mut s = shared.borrow_mut();
@@ -423,80 +422,6 @@ async fn drive(
             transport::Timer::start(ms, move || w.wake())
         });
         let _ = JsFuture::from(promise).await;
-    }
-}
-
-/// Parses the bodies of `unread` answers, gives the engine their outcomes, and takes the
-/// objects they updated into `results`.
-fn read_all(engine: &mut Engine, results: &Results, unread: &mut Vec<(u64, Heard)>) {
-    // `iter_mut` + `mem::take` + `clear` rather than `drain(..)`: no `Drain` instance.
-    for (id, h) in unread.iter_mut() {
-        read_one(engine, *id, std::mem::take(h));
-    }
-    unread.clear();
-    results.take(engine);
-}
-
-/// Parses the body of one answer and gives the engine its outcome.
-fn read_one(engine: &mut Engine, id: u64, h: Heard) {
-    let body = transport::read_body(h.status, &h.text);
-    let outcome = Outcome::Http {
-        status: h.status,
-        meta: h.meta,
-        body,
-    };
-    engine.on_answer_heard(id, outcome, h.heard, now());
-}
-
-/// The updated objects of a run as JS objects, by input position, converted as answers are
-/// read (while the run mostly waits for the rate window) instead of all at the end: with
-/// 38,000 results that conversion took 0.15 s after the last answer, and the wasm memory
-/// that held them all made V8 collect garbage more often.
-struct Results {
-    /// `new Array(inputs.length)`: holes where no object is (yet).
-    by_input: js_sys::Array,
-    /// Why objects could not be converted, if ever: the run then rejects with it rather
-    /// than resolve without them.
-    error: RefCell<Option<JsValue>>,
-}
-
-impl Results {
-    fn new(n: usize) -> Results {
-        Results {
-            by_input: js_sys::Array::new_with_length(u32::try_from(n).unwrap_or(u32::MAX)),
-            error: RefCell::new(None),
-        }
-    }
-
-    /// Takes the objects the engine has updated since the last call.
-    fn take(&self, engine: &mut Engine) {
-        let (indexes, objects) = engine.take_updated();
-        if objects.is_empty() {
-            return;
-        }
-        // One JSON text (and one JSON.parse) per answer, not per object.
-        match convert::to_js(&objects) {
-            Ok(js) => {
-                let js: js_sys::Array = js.unchecked_into();
-                for (k, &i) in indexes.iter().enumerate() {
-                    self.by_input.set(i as u32, js.get(k as u32));
-                }
-            }
-            Err(e) => {
-                self.error.borrow_mut().get_or_insert(e);
-            }
-        }
-    }
-
-    /// `result` (the engine's, whose `results` holds none of the taken objects) with all
-    /// the objects in input order.
-    fn fill(&self, result: JsValue) -> Result<JsValue, JsValue> {
-        if let Some(e) = self.error.borrow_mut().take() {
-            return Err(e);
-        }
-        // flat(0) skips holes and flattens nothing.
-        js_sys::Reflect::set(&result, &"results".into(), &self.by_input.flat(0))?;
-        Ok(result)
     }
 }
 

@@ -149,13 +149,9 @@ impl Attempt {
         }
     }
 
-    /// Status, headers, body text, and when the status line and headers arrived (epoch ms);
-    /// or the `Timeout`/`Network` outcome when there is no answer. `timed_out` tells the two
-    /// apart once the controller has aborted.
-    pub async fn answer(
-        self,
-        timed_out: &Cell<bool>,
-    ) -> Result<(u16, ResponseMeta, String, f64), Outcome> {
+    /// The answer ([`Answered`]), or the `Timeout`/`Network` outcome when there is none.
+    /// `timed_out` tells the two apart once the controller has aborted.
+    pub async fn answer(self, timed_out: &Cell<bool>) -> Result<Answered, Outcome> {
         let result = match self.response {
             Ok(promise) => read_answer(&promise, &self.cancelled).await,
             Err(e) => Err(e),
@@ -164,8 +160,13 @@ impl Attempt {
         // take it out before anything else sees it.
         let secret = self.secret.as_str();
         match result {
-            Ok((status, meta, text, heard)) => {
-                Ok((status, meta, response::redact_secret(&text, secret), heard))
+            Ok(mut a) => {
+                if response::holds_secret(&a.text, secret) {
+                    a.text = response::redact_secret(&a.text, secret);
+                    // The raw bytes still hold the token: only the redacted text may be read.
+                    a.raw = None;
+                }
+                Ok(a)
             }
             Err(_) if timed_out.get() => Err(Outcome::Timeout),
             Err(e) => Err(Outcome::Network(response::redact_secret(&e, secret))),
@@ -203,7 +204,7 @@ pub async fn exchange(
         .answer(&timed_out)
         .await;
     drop(timer);
-    answer.map(|(status, meta, text, _)| (status, meta, text))
+    answer.map(|a| (a.status, a.meta, a.text))
 }
 
 /// Calls fetch with the request; its promise, or why it could not be called.
@@ -231,10 +232,24 @@ fn call_fetch(
     Ok(Promise::resolve(&promise))
 }
 
-async fn read_answer(
-    promise: &Promise,
-    cancelled: &Promise,
-) -> Result<(u16, ResponseMeta, String, f64), String> {
+/// One answer as read from a `Response`.
+#[derive(Default)]
+pub struct Answered {
+    /// The HTTP status (0 for a redirect that was not followed).
+    pub status: u16,
+    /// The headers the engine reads.
+    pub meta: ResponseMeta,
+    /// The body, with the token taken out should it be echoed.
+    pub text: String,
+    /// When the status line and headers arrived (epoch ms).
+    pub heard: f64,
+    /// The body as the `ArrayBuffer` it came in, when `text` is exactly its bytes (valid
+    /// UTF-8, no token taken out): what a fast path may hand to `JSON.parse` instead of
+    /// reading `text` in wasm.
+    pub raw: Option<JsValue>,
+}
+
+async fn read_answer(promise: &Promise, cancelled: &Promise) -> Result<Answered, String> {
     let response = race(promise, cancelled).await.map_err(|e| describe(&e))?;
     // HubSpot counted the request before it sent this: the pacing counts from here.
     let heard = js_sys::Date::now();
@@ -284,15 +299,25 @@ async fn read_answer(
     // decoded by the runtime's TextDecoder, which puts U+FFFD where String::from_utf8_lossy
     // would (both replace each maximal ill-formed subpart; ignoreBOM keeps a BOM as U+FEFF,
     // as Rust does), and keeps from_utf8_lossy's code out of the wasm.
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
+    let (text, raw) = match String::from_utf8(bytes) {
+        Ok(text) => (text, Some(buffer)),
         Err(_) => {
             let options = js_sys::Object::new();
             let _ = Reflect::set(&options, &"ignoreBOM".into(), &JsValue::TRUE);
-            large_string(&TextDecoder::new("utf-8", &options).decode(&buffer)).unwrap_or_default()
+            let decoder = TextDecoder::new("utf-8", &options);
+            (
+                large_string(&decoder.decode(&buffer)).unwrap_or_default(),
+                None,
+            )
         }
     };
-    Ok((status, meta, text, heard))
+    Ok(Answered {
+        status,
+        meta,
+        text,
+        heard,
+        raw,
+    })
 }
 
 /// Shortest round-trip text of a number, from the JS engine (see `input::format_number`).

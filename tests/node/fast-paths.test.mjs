@@ -166,3 +166,99 @@ test("parseBatchResponse: the defaults a plain body lacks are added", () => {
   const got = pkg.parseBatchResponse(200, '{"status":"COMPLETE","results":[]}');
   assert.deepStrictEqual(got, { status: "COMPLETE", results: [], completedAt: "", startedAt: "", errors: [], numErrors: 0 });
 });
+
+// --------------------------------------------------------------------------- update()'s answers
+
+// update() reads a plain 200/207 answer with JSON.parse and hands the parsed objects over
+// (src/wasm/answers.rs); anything else goes the long way. An unknown top-level key is
+// enough to send an answer the long way, so each random run is made twice, once with plain
+// answers and once with that key, and must settle the same.
+
+const LONG_KEY = "zzzUnknown";
+
+/** What HubSpot might answer for one request: results for most inputs, in shuffled order. */
+function answerFor(r, request, token) {
+  const inputs = JSON.parse(request).inputs;
+  const results = [], missing = [];
+  for (const x of inputs) {
+    if (r() < 0.05) { missing.push(x.id); continue; } // an id HubSpot could not find
+    const byProperty = x.idProperty !== undefined && x.idProperty !== "hs_object_id";
+    const id = byProperty ? `9${x.id.replace(/\D/g, "")}` : x.id;
+    const o = { id, properties: { ...x.properties, hs_object_id: id, hs_note: r() < 0.1 ? null : text(r) }, createdAt: "c", updatedAt: "u", archived: false };
+    if (byProperty) o.properties[x.idProperty] = x.id;
+    if (r() < 0.005) o.properties.hs_note = `echo ${token}`; // the token, which must never come back
+    if (x.objectWriteTraceId !== undefined && r() < 0.9) o.objectWriteTraceId = x.objectWriteTraceId;
+    if (r() < 0.1) o.url = "https://app.hubspot.com/x";
+    if (r() < 0.1) o.propertiesWithHistory = { a: [{ value: "v", sourceType: "API", timestamp: "t" }] };
+    results.push(o);
+  }
+  for (let i = results.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [results[i], results[j]] = [results[j], results[i]];
+  }
+  const body = { status: "COMPLETE", results, startedAt: "s", completedAt: "c" };
+  if (missing.length && r() < 0.5) {
+    body.numErrors = 1;
+    body.errors = [{ status: "error", category: "OBJECT_NOT_FOUND", message: "gone", context: { ids: missing }, errors: [], links: {} }];
+    return [207, body];
+  }
+  return [200, body];
+}
+
+async function runWith(seed, long) {
+  const r = rng(seed);
+  const token = "token-0123456789";
+  const inputs = [];
+  const n = 1 + Math.floor(r() * 250);
+  for (let i = 0; i < n; i++) {
+    const x = { id: String(i + 1), properties: { amount: String(i), dealname: text(r) } };
+    if (r() < 0.2) x.idProperty = r() < 0.5 ? "hs_object_id" : "deal_external_id";
+    if (r() < 0.3) x.objectWriteTraceId = `mine-${i}`;
+    inputs.push(x);
+  }
+  const answers = rng(seed * 7919);
+  const fetch = async (url, init) => {
+    const [status, body] = answerFor(answers, init.body, token);
+    if (long) body[LONG_KEY] = 1;
+    return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+  };
+  const c = new pkg.HubSpotBatch({ accessToken: token, baseUrl: "http://127.0.0.1:9", fetch, maxRetries: 0, batchSize: 1 + Math.floor(r() * 100), rateLimit: { requests: 1000, intervalMs: 10 } });
+  const result = await c.update(inputs);
+  delete result.stats;
+  delete result.startedAt;
+  delete result.completedAt;
+  delete result.requestedAt;
+  return result;
+}
+
+test("update(): plain answers (JSON.parse) and the long way settle every input the same", async () => {
+  let plainSeen = 0, redacted = 0;
+  for (let seed = 1; seed <= 60; seed++) {
+    const fast = await runWith(seed, false);
+    const long = await runWith(seed, true);
+    assert.deepStrictEqual(fast, long, `seed ${seed}`);
+    const text = JSON.stringify(fast.results);
+    assert.ok(!text.includes("token-0123456789"), `seed ${seed}: the token came back`);
+    if (text.includes("[redacted]")) redacted++;
+    // The long way writes a result's fields in the model's order (archived first); the
+    // parsed objects keep the answer's (id first): proof the fast path ran.
+    if (fast.results.some((o) => Object.keys(o)[0] === "id")) plainSeen++;
+    assert.ok(long.results.every((o) => Object.keys(o)[0] === "archived"), `seed ${seed}: long way`);
+  }
+  assert.ok(plainSeen > 40, `${plainSeen} runs read plain answers`);
+  assert.ok(redacted > 0, "some answers echoed the token");
+});
+
+test("update(): a plain answer's objects lose only the trace ids the engine made", async () => {
+  const body = (init, withTrace) => {
+    const inputs = JSON.parse(init.body).inputs;
+    return JSON.stringify({ status: "COMPLETE", results: inputs.map((x) => ({ id: x.id, properties: { a: "1" }, createdAt: "c", updatedAt: "u", archived: false, ...(withTrace ? { objectWriteTraceId: x.objectWriteTraceId } : {}) })), startedAt: "s", completedAt: "c" });
+  };
+  for (const withTrace of [true, false]) {
+    const c = new pkg.HubSpotBatch({ accessToken: "t", baseUrl: "http://127.0.0.1:9", fetch: async (u, init) => new Response(body(init, withTrace)) });
+    const r = await c.update([{ id: "1", properties: { a: 1 } }, { id: "2", properties: { a: 1 }, objectWriteTraceId: "mine" }]);
+    assert.deepStrictEqual(r.failed, []);
+    assert.deepStrictEqual(Object.keys(r.results[0]), ["id", "properties", "createdAt", "updatedAt", "archived"]);
+    assert.equal(r.results[1].objectWriteTraceId, withTrace ? "mine" : undefined);
+  }
+});
