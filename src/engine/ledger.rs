@@ -194,16 +194,22 @@ impl Ledger {
         let mut failed = Vec::with_capacity(self.failed);
         let mut slots = self.slots;
         // `iter_mut` + `mem::replace` rather than `into_iter()`: no `IntoIter<Slot>` drop.
+        // The id is cloned for failed inputs only: with every object taken as it came (the
+        // wasm glue) the loop is then one pass over the slots, after the last answer.
+        let id = |index: usize| inputs.get(index).map(|x| x.id.clone()).unwrap_or_default();
         for (index, slot) in slots.iter_mut().enumerate() {
-            let id = inputs.get(index).map(|x| x.id.clone()).unwrap_or_default();
             match std::mem::replace(slot, Slot::Handed) {
                 Slot::Updated(o) => results.push(*o),
                 Slot::Handed => {}
-                Slot::Failed(error) => failed.push(FailedInput { index, id, error }),
+                Slot::Failed(error) => failed.push(FailedInput {
+                    index,
+                    id: id(index),
+                    error,
+                }),
                 // Unreachable when the engine finishes normally; kept visible, never dropped.
                 Slot::Pending => failed.push(FailedInput {
                     index,
-                    id,
+                    id: id(index),
                     error: FailureReason::new(
                         None,
                         "NOT_SENT",
