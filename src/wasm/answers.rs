@@ -28,6 +28,8 @@ use crate::response::Body;
 pub struct Results {
     /// `new Array(inputs.length)`: holes where no object is (yet).
     by_input: Array,
+    /// How many objects `by_input` holds (each input is updated at most once).
+    placed: std::cell::Cell<usize>,
     /// Why objects could not be converted, if ever: the run then rejects with it rather
     /// than resolve without them.
     error: std::cell::RefCell<Option<JsValue>>,
@@ -41,6 +43,7 @@ impl Results {
     pub fn new(n: usize, id_properties: JsValue) -> Results {
         Results {
             by_input: Array::new_with_length(u32::try_from(n).unwrap_or(u32::MAX)),
+            placed: std::cell::Cell::new(0),
             error: std::cell::RefCell::new(None),
             id_properties,
         }
@@ -59,6 +62,7 @@ impl Results {
                 for (k, &i) in taken.indexes.iter().enumerate() {
                     self.by_input.set(i as u32, js.get(k as u32));
                 }
+                self.placed.set(self.placed.get() + taken.indexes.len());
             }
             Err(e) => {
                 self.error.borrow_mut().get_or_insert(e);
@@ -84,6 +88,7 @@ impl Results {
             places.push(u32::from(kept));
         }
         place_results(&self.by_input, parsed, &places);
+        self.placed.set(self.placed.get() + taken.indexes.len());
     }
 
     /// `result` (the engine's, whose `results` holds none of the taken objects) with all
@@ -92,8 +97,16 @@ impl Results {
         if let Some(e) = self.error.borrow_mut().take() {
             return Err(e);
         }
-        // flat(0) skips holes and flattens nothing.
-        Reflect::set(&result, &"results".into(), &self.by_input.flat(0))?;
+        // With every input updated there is no hole, and the array is the result as it is;
+        // else flat(0) skips the holes (and flattens nothing). It copies slowly: 3-6 ms for
+        // 20,000 objects in Node, after the last answer.
+        let all = self.placed.get() == self.by_input.length() as usize;
+        let results = if all {
+            self.by_input.clone()
+        } else {
+            self.by_input.flat(0)
+        };
+        Reflect::set(&result, &"results".into(), &results)?;
         Ok(result)
     }
 }
