@@ -23,6 +23,8 @@ export function plainAnswer(bytes, idProperties) {
       const name = idProperties[p];
       if (Object.hasOwn(o.properties, name)) properties[name] = o.properties[name];
     }
+    // Every field the engine matches a result by (src/engine/ledger.rs: `apply`, `names`);
+    // one it starts to read must be carried here too, or plain answers would lack it.
     keys[j] = { id: o.id, objectWriteTraceId: o.objectWriteTraceId, properties };
   }
   return [results, JSON.stringify({ status: body.status, results: keys })];
