@@ -60,7 +60,8 @@ function maxInWindow(times, intervalMs) {
   return best;
 }
 
-function dealInputs(n) {
+/** The deals every scenario updates (also bench/update-cpu.mjs). */
+export function dealInputs(n) {
   const stages = ["qualifiedtobuy", "contractsent", "closedwon"];
   return Array.from({ length: n }, (_, i) => ({
     id: String(i + 1),

@@ -11,14 +11,14 @@
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
+import { dealInputs } from "./throughput.mjs";
 
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
 const rounds = /^\d+$/.test(args.at(-1) ?? "") ? Number(args.pop()) : 20;
 const pkgs = args.length ? args.map((p) => resolve(p)) : [resolve("pkg")];
 const N = 20000;
-const STAGES = ["qualifiedtobuy", "contractsent", "closedwon"];
-const inputs = () => Array.from({ length: N }, (_, i) => ({ id: String(i + 1), properties: { amount: 1000 + (i % 500) * 10.5, dealstage: STAGES[i % 3], closedate: new Date(Date.UTC(2025, 5, 1) + i * 60_000) } }));
+const inputs = () => dealInputs(N);
 
 const now = new Date().toISOString();
 let standIn = 0;
