@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::model::{ErrorDetail, Map};
+use crate::model::{Category, ErrorDetail, Map, PolicyName};
 
 /// What kind of failure an error is. The string form is part of the public API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,13 +68,13 @@ pub struct HubSpotError {
     /// HTTP status, when HubSpot answered.
     pub status: Option<u16>,
     /// HubSpot's category, e.g. `VALIDATION_ERROR`.
-    pub category: Option<String>,
+    pub category: Option<Category>,
     /// HubSpot's sub-category.
     pub sub_category: Option<String>,
     /// HubSpot's correlation id.
     pub correlation_id: Option<String>,
     /// For 429s: `TEN_SECONDLY_ROLLING`, `SECONDLY` or `DAILY`.
-    pub policy_name: Option<String>,
+    pub policy_name: Option<PolicyName>,
     /// HubSpot's details (including those parsed out of validation messages).
     pub errors: Vec<ErrorDetail>,
     /// HubSpot's context.
@@ -84,15 +84,9 @@ pub struct HubSpotError {
 impl HubSpotError {
     /// A new error of `code` with `message`.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self::with_message(code, message.into())
-    }
-
-    /// [`HubSpotError::new`] without the generic: one copy of the field defaults in the wasm
-    /// instead of one per message type.
-    fn with_message(code: ErrorCode, message: String) -> Self {
         HubSpotError {
             code: Some(code),
-            message,
+            message: message.into(),
             ..HubSpotError::default()
         }
     }

@@ -7,16 +7,19 @@
 use crate::error::HubSpotError;
 use crate::model::{Map, SimplePublicObjectBatchInput};
 
+
 /// A value as the caller gave it: the JS types a property value or field may hold.
+///
+/// In the npm build the glue describes the caller's JS values (catching whatever a getter or a
+/// Proxy throws, and tagging what JSON has no word for: `undefined`, `Date`, functions...) and
+/// serde-wasm-bindgen hands them over; [`Value`]'s `Deserialize` reads that description. It is
+/// the one way JS values come into the core: inputs, options and single property values.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     /// A string.
     Str(String),
     /// A number (JS numbers are `f64`).
     Number(f64),
-    /// A finite number given as the JS engine prints it (`String(n)`: `1.5`, `1e+21`). The npm
-    /// build hands numbers over this way, so they are neither parsed nor printed a second time.
-    Decimal(String),
     /// A boolean.
     Bool(bool),
     /// A `Date`, as epoch milliseconds (NaN for an invalid date).
@@ -27,10 +30,96 @@ pub enum Value {
     Null,
     /// `undefined`, or a missing field.
     Undefined,
-    /// A plain object (used for option objects; never valid as a property value).
+    /// A plain object.
     Object(Vec<(String, Value)>),
     /// Anything else; the name says what it was (`"object"`, `"bigint"`, `"function"`...).
     Other(&'static str),
+}
+
+/// The key that marks a described value JSON has no word for: `{"\u{0}": "Date", "v": ms}`.
+/// A plain object never has it (the glue describes one that does as an `object`).
+pub const TAG: &str = "\u{0}";
+
+/// What a tag's name stands for.
+fn tagged(name: &str, ms: Option<f64>) -> Value {
+    match name {
+        "undefined" => Value::Undefined,
+        "Date" => Value::Date(ms.unwrap_or(f64::NAN)),
+        "function" => Value::Other("function"),
+        "bigint" => Value::Other("bigint"),
+        "symbol" => Value::Other("symbol"),
+        "array" => Value::Other("array"),
+        "lone" => Value::Other("string with a lone surrogate (invalid UTF-16)"),
+        "unreadable" => Value::Other("a value whose reading threw"),
+        _ => Value::Other("object"),
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{MapAccess, SeqAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Value;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a described JS value")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+                Ok(Value::Str(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Value, E> {
+                Ok(Value::Str(v))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+                Ok(Value::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+                Ok(Value::Number(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+                Ok(Value::Number(v as f64))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+                Ok(Value::Number(v))
+            }
+            fn visit_unit<E>(self) -> Result<Value, E> {
+                Ok(Value::Null)
+            }
+            fn visit_none<E>(self) -> Result<Value, E> {
+                Ok(Value::Null)
+            }
+            fn visit_some<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<Value, D2::Error> {
+                d.deserialize_any(V)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Value, A::Error> {
+                let mut items = Vec::with_capacity(a.size_hint().unwrap_or(0).min(1024));
+                while let Some(item) = a.next_element()? {
+                    items.push(item);
+                }
+                Ok(Value::List(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Value, A::Error> {
+                let mut entries = Vec::with_capacity(a.size_hint().unwrap_or(0).min(1024));
+                let mut tag: Option<String> = None;
+                let mut ms = None;
+                while let Some(key) = a.next_key::<String>()? {
+                    if key == TAG {
+                        tag = Some(a.next_value()?);
+                    } else if tag.is_some() && key == "v" {
+                        ms = Some(a.next_value::<f64>()?);
+                    } else {
+                        let value: Value = a.next_value()?;
+                        entries.push((key, value));
+                    }
+                }
+                Ok(match tag {
+                    Some(name) => tagged(&name, ms),
+                    None => Value::Object(entries),
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// One input as given, before validation.
@@ -53,6 +142,54 @@ pub enum RawInput {
     NotObject(&'static str),
 }
 
+impl RawInput {
+    /// Reads one input from what the caller passed.
+    pub fn from_value(value: Value) -> RawInput {
+        let Value::Object(entries) = value else {
+            return RawInput::NotObject(type_name(&value));
+        };
+        let mut id = Value::Undefined;
+        let mut properties = Err(Value::Undefined);
+        let mut id_property = Value::Undefined;
+        let mut object_write_trace_id = Value::Undefined;
+        let mut unknown_fields = Vec::new();
+        for (key, v) in entries {
+            match key.as_str() {
+                "id" => id = v,
+                "properties" => {
+                    properties = match v {
+                        Value::Object(entries) => Ok(entries),
+                        other => Err(other),
+                    }
+                }
+                "idProperty" => id_property = v,
+                "objectWriteTraceId" => object_write_trace_id = v,
+                // An own field set to `undefined` is as good as absent.
+                _ if v == Value::Undefined => {}
+                _ => unknown_fields.push(key),
+            }
+        }
+        RawInput::Object {
+            id,
+            properties,
+            id_property,
+            object_write_trace_id,
+            unknown_fields,
+        }
+    }
+
+    /// Reads a call's `inputs` argument: an array of inputs.
+    pub fn list(value: Value) -> Result<Vec<RawInput>, HubSpotError> {
+        match value {
+            Value::List(items) => Ok(items.into_iter().map(RawInput::from_value).collect()),
+            other => Err(HubSpotError::invalid_input(format!(
+                "inputs: expected an array of inputs, got {}",
+                type_name(&other)
+            ))),
+        }
+    }
+}
+
 const EXPECTED_VALUE: &str = "expected string, number, boolean, Date, string[] or null";
 
 /// Formats a number the way HubSpot reads numbers: plain decimal, never exponent notation,
@@ -62,105 +199,37 @@ pub fn format_number(n: f64) -> String {
         // Both zeros: JS prints -0 as "0" too.
         return "0".to_owned();
     }
-    // Whole numbers within 2^53 (ids, counts, Date milliseconds) print as integers: no float
-    // formatting, and in the npm build no call out to JS.
+    // Whole numbers within 2^53 (ids, counts, Date milliseconds) print as integers.
     if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 {
-        let mut out = String::new();
-        crate::json::write_int(&mut out, n.abs() as u64, n < 0.0);
-        return out;
+        let magnitude = n.abs() as u64;
+        return if n < 0.0 {
+            format!("-{magnitude}")
+        } else {
+            magnitude.to_string()
+        };
     }
-    plain_decimal(&shortest_digits(n))
+    plain_decimal(&format!("{n:e}"))
 }
 
-/// The platform's shortest round-trip text for a finite float, in any of the forms `1.5`,
-/// `1e21`, `1e+21`, `1.5e-7`. Natively Rust's formatter; in the npm build the JS engine's
-/// `Number.prototype.toString`, which keeps Rust's float formatting (~17 KB) out of the wasm.
-#[cfg(not(all(target_arch = "wasm32", feature = "js")))]
-fn shortest_digits(n: f64) -> String {
-    format!("{n:e}")
-}
-
-#[cfg(all(target_arch = "wasm32", feature = "js"))]
-fn shortest_digits(n: f64) -> String {
-    crate::wasm::number_to_string(n)
-}
-
-/// Reads a float as Rust's `str::parse::<f64>` does (same accepted forms, same correctly
-/// rounded value), `None` where it refuses. Natively that parser; in the npm build the text is
-/// checked against Rust's grammar here and converted by the JS engine's `Number()`, which keeps
-/// Rust's float parsing (~10 KB with its tables) out of the wasm.
-pub fn parse_f64(text: &str) -> Option<f64> {
-    #[cfg(not(all(target_arch = "wasm32", feature = "js")))]
-    {
-        text.parse().ok()
-    }
-    #[cfg(all(target_arch = "wasm32", feature = "js"))]
-    {
-        parse_f64_with(text, crate::wasm::parse_number)
-    }
-}
-
-/// [`parse_f64`] with the conversion of checked decimal text left to `number`. Short integers
-/// are converted here (exactly), so most numbers never cross to JS.
-#[cfg_attr(not(all(target_arch = "wasm32", feature = "js")), allow(dead_code))]
-fn parse_f64_with(text: &str, number: fn(&str) -> f64) -> Option<f64> {
-    let negative = text.starts_with("-");
-    let unsigned = text
-        .strip_prefix("+")
-        .or_else(|| text.strip_prefix("-"))
-        .unwrap_or(text);
-    let special = |word: &str| unsigned.eq_ignore_ascii_case(word);
-    let value = if special("inf") || special("infinity") {
-        f64::INFINITY
-    } else if special("nan") {
-        f64::NAN
-    } else if !unsigned.is_empty()
-        && unsigned.len() <= 15
-        && unsigned.bytes().all(|b| b.is_ascii_digit())
-    {
-        // At most 15 digits: below 2^53, so exact.
-        unsigned
-            .bytes()
-            .fold(0u64, |n, b| n * 10 + u64::from(b - b'0')) as f64
-    } else if is_decimal_float(unsigned) {
-        return Some(number(text));
-    } else {
+/// Reads a non-negative decimal (`12`, `1.5`, `.5`) as HTTP headers carry them; `None` for
+/// anything else. (No exponent: no header this reads uses one, and it keeps a general float
+/// parser out of the wasm.)
+pub fn parse_decimal(text: &str) -> Option<f64> {
+    let (int_part, frac_part) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (int_part.is_empty() && frac_part.is_empty()) || !digits(int_part) || !digits(frac_part) {
         return None;
-    };
-    Some(if negative { -value } else { value })
-}
-
-/// Whether `s` is `digits[.digits][(e|E)[+|-]digits]` where either side of the point may be
-/// empty (not both): the finite forms `str::parse::<f64>` accepts, after the sign.
-#[cfg_attr(not(all(target_arch = "wasm32", feature = "js")), allow(dead_code))]
-fn is_decimal_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    let digits = |i: &mut usize| {
-        let from = *i;
-        while b.get(*i).is_some_and(u8::is_ascii_digit) {
-            *i += 1;
-        }
-        *i - from
-    };
-    let mut mantissa = digits(&mut i);
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        mantissa += digits(&mut i);
     }
-    if mantissa == 0 {
-        return false;
+    let mut value = 0.0f64;
+    for b in int_part.bytes() {
+        value = value * 10.0 + f64::from(b - b'0');
     }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
+    let mut scale = 0.1;
+    for b in frac_part.bytes() {
+        value += f64::from(b - b'0') * scale;
+        scale /= 10.0;
     }
-    i == b.len()
+    Some(value)
 }
 
 /// Rewrites a float's text in plain decimal: `1.5e-7` -> `0.00000015`, `1e+21` ->
@@ -229,7 +298,6 @@ pub fn format_value(value: &Value) -> Result<String, String> {
         Value::Str(s) => Ok(s.clone()),
         Value::Number(n) if n.is_finite() => Ok(format_number(*n)),
         Value::Number(n) => Err(format!("expected a finite number, got {}", js_number(*n))),
-        Value::Decimal(text) => Ok(plain_decimal(text)),
         Value::Bool(b) => Ok(if *b { "true" } else { "false" }.to_owned()),
         Value::Date(ms) if ms.is_finite() => Ok(format_number(ms.trunc())),
         Value::Date(_) => Err("expected a valid Date, got an Invalid Date".to_owned()),
@@ -269,7 +337,7 @@ fn js_number(n: f64) -> &'static str {
 pub(crate) fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Str(_) => "string",
-        Value::Number(_) | Value::Decimal(_) => "number",
+        Value::Number(_) => "number",
         Value::Bool(_) => "boolean",
         Value::Date(_) => "Date",
         Value::List(_) => "array",
@@ -292,7 +360,7 @@ fn push_key(path: &mut String, key: &str) {
         path.push_str(key);
     } else {
         path.push('[');
-        crate::json::write_string(path, key);
+        path.push_str(&format!("{key:?}"));
         path.push(']');
     }
 }
@@ -441,7 +509,7 @@ pub(crate) fn check_unique(inputs: &[SimplePublicObjectBatchInput]) -> Result<()
     if let Some((a, b)) = first_duplicate(inputs, |x| Some((id_key(x), x.id.as_str()))) {
         let quoted = inputs
             .get(b)
-            .map(|x| crate::json::quote(&x.id))
+            .map(|x| format!("{:?}", x.id))
             .unwrap_or_default();
         return Err(HubSpotError::invalid_input(format!(
             "inputs[{b}].id: duplicate of inputs[{a}].id ({quoted}); HubSpot rejects a batch that names a record twice"

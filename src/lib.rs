@@ -24,9 +24,9 @@
 //!     unknown_fields: vec![],
 //! }];
 //! let inputs = validate_inputs(&raw, None).unwrap();
-//! let mut engine = Engine::new(ClientConfig::default(), inputs, 0.0, 42);
+//! let mut engine: Engine = Engine::new(ClientConfig::default(), inputs, 0.0, 42);
 //! let Action::Send(out) = engine.poll(0.0) else { panic!() };
-//! assert!(out.request.body.contains("\"amount\":\"1500\""));
+//! assert!(out.request.body_json().contains("\"amount\":\"1500\""));
 //! ```
 
 #![cfg_attr(
@@ -46,24 +46,18 @@
 // matters, and boxing would make every match on them noisier.
 #![allow(clippy::result_large_err)]
 
-pub mod batch_scan;
 pub mod config;
-pub mod encoded;
 pub mod engine;
 pub mod error;
 pub mod input;
-pub mod json;
-pub mod json_inputs;
 pub mod model;
 #[cfg(feature = "proxy")]
 pub mod proxy;
-pub mod read;
 pub mod report;
 pub mod request;
 pub mod response;
 pub mod text;
 pub mod time;
-pub mod write;
 
 #[cfg(all(feature = "js", target_arch = "wasm32"))]
 mod wasm;

@@ -1,9 +1,14 @@
-//! HubSpot's wire types, named and shaped as in HubSpot's OpenAPI file for
-//! `POST /crm/v3/objects/{objectType}/batch/update`.
+//! HubSpot's wire types, named and shaped as in HubSpot's OpenAPI files (`crm-objects-v3.json`,
+//! cut to `hubspot-deals-batch-update.openapi.json` for batch update): the one description of
+//! each shape. Natively they go through serde_json; in the npm build the JS engine parses and
+//! prints JSON text and serde-wasm-bindgen carries the values.
 //!
-//! Reading is lenient where HubSpot is known to leave out fields its schema calls required
-//! (a missing `links` or `errors` must not turn an applied update into a "malformed" answer);
-//! writing always emits every required field, so what users receive matches the schema.
+//! Fields the schema requires are required in the types (and so in the TypeScript typings).
+//! Reading is lenient where HubSpot is known to leave such fields out (a missing `links` or
+//! `errors` must not turn an applied update into a "malformed" answer): they default.
+//!
+//! HubSpot's words that decide what the client does (`category`, `policyName`) are parsed into
+//! enums here, once, so no decision compares strings.
 
 use std::fmt;
 
@@ -11,12 +16,8 @@ use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde::{Deserialize as De, Serialize as Ser};
 
-use crate::json::JsonValue;
-
-/// A JSON object as an ordered list of entries.
-///
-/// One small Vec-backed type instead of several `BTreeMap`s keeps the wasm smaller and keeps
-/// HubSpot's key order; the maps here are a handful of entries, so lookups stay cheap.
+/// A JSON object as an ordered list of entries: keeps HubSpot's (and the caller's) key order,
+/// and the maps here hold a handful of entries, so lookups stay cheap.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Map<V>(pub Vec<(String, V)>);
 
@@ -26,7 +27,7 @@ impl<V> Map<V> {
         Map(Vec::new())
     }
 
-    /// The value under `key`, if any (the first, should HubSpot repeat a key).
+    /// The value under `key`, if any (the first, should a key repeat).
     pub fn get(&self, key: &str) -> Option<&V> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
@@ -72,6 +73,101 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Map<V> {
     }
 }
 
+/// Declares a string enum of HubSpot words: known words as variants, anything else kept as
+/// `Other` so that nothing HubSpot says is lost on the way to the caller.
+macro_rules! words {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal,)* }) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)*
+            /// Any other word, as HubSpot wrote it.
+            Other(String),
+        }
+
+        impl $name {
+            /// The word for `text`.
+            pub fn parse(text: &str) -> Self {
+                match text {
+                    $($text => $name::$variant,)*
+                    other => $name::Other(other.to_owned()),
+                }
+            }
+
+            /// The word as HubSpot writes it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $text,)*
+                    $name::Other(s) => s,
+                }
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer).map(|s| $name::parse(&s))
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name::Other(String::new())
+            }
+        }
+    };
+}
+
+words! {
+    /// An error category: HubSpot's (`VALIDATION_ERROR`, `RATE_LIMITS`, ...) and the ones this
+    /// package gives failures HubSpot did not categorise (`NETWORK_ERROR`, `NOT_UPDATED`, ...).
+    Category {
+        /// HubSpot refused a value or the request's shape.
+        ValidationError = "VALIDATION_ERROR",
+        /// HubSpot: a conflicting write (e.g. a unique value taken).
+        Conflict = "CONFLICT",
+        /// HubSpot: a rate limit was hit.
+        RateLimits = "RATE_LIMITS",
+        /// HubSpot: the record does not exist.
+        ObjectNotFound = "OBJECT_NOT_FOUND",
+        /// HubSpot left the input out of a successful answer: it was not written.
+        NotUpdated = "NOT_UPDATED",
+        /// The run ended before the input was sent.
+        NotSent = "NOT_SENT",
+        /// No HTTP answer.
+        NetworkError = "NETWORK_ERROR",
+        /// No answer within `timeoutMs`.
+        Timeout = "TIMEOUT",
+        /// The caller aborted.
+        Aborted = "ABORTED",
+        /// HubSpot (or a proxy) answered with a redirect, which is never followed.
+        Redirect = "REDIRECT",
+        /// A 2xx answer whose body is not what the schema says.
+        MalformedResponse = "MALFORMED_RESPONSE",
+        /// An HTTP error without a category.
+        HttpError = "HTTP_ERROR",
+        /// A 429 without a category.
+        RateLimited = "RATE_LIMITED",
+    }
+}
+
+words! {
+    /// The rate-limit policy a 429 names.
+    PolicyName {
+        /// The rolling 10-second window.
+        TenSecondlyRolling = "TEN_SECONDLY_ROLLING",
+        /// The per-second limit.
+        Secondly = "SECONDLY",
+        /// The account's daily limit: never retried.
+        Daily = "DAILY",
+    }
+}
+
 /// One record to update: `SimplePublicObjectBatchInput`.
 #[derive(Clone, Debug, PartialEq, Ser, De)]
 #[cfg_attr(feature = "js", derive(tsify::Tsify))]
@@ -92,12 +188,17 @@ pub struct SimplePublicObjectBatchInput {
     pub object_write_trace_id: Option<String>,
 }
 
-/// The request body: `BatchInputSimplePublicObjectBatchInput`.
+/// A batch request body, `{"inputs": [...]}`: `BatchInputSimplePublicObjectBatchInput` with
+/// `T` = [`SimplePublicObjectBatchInput`] (or a reference to one, to write a body without
+/// copying the inputs).
 #[derive(Clone, Debug, PartialEq, Ser, De)]
-pub struct BatchInputSimplePublicObjectBatchInput {
+pub struct BatchInput<T> {
     /// At most 100 inputs.
-    pub inputs: Vec<SimplePublicObjectBatchInput>,
+    pub inputs: Vec<T>,
 }
+
+/// The batch update request body.
+pub type BatchInputSimplePublicObjectBatchInput = BatchInput<SimplePublicObjectBatchInput>;
 
 /// The `status` of a batch response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Ser, De)]
@@ -114,7 +215,7 @@ pub enum BatchStatus {
     Processing,
 }
 
-/// An updated record: `SimplePublicObject`.
+/// A written record: `SimplePublicObject`.
 #[derive(Clone, Debug, PartialEq, Ser, De)]
 #[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
@@ -157,6 +258,65 @@ pub struct SimplePublicObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "js", tsify(optional))]
     pub warnings: Option<Vec<PublicObjectWarning>>,
+}
+
+/// What the run needs of a written record to tie it to its input: its id, the trace id
+/// HubSpot echoes, and the values of the id properties the inputs are keyed by. In the npm
+/// build only this much of each result crosses into wasm; the caller gets the object as the
+/// JS engine parsed it.
+#[derive(Clone, Debug, PartialEq, De)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectKeys {
+    /// The internal id.
+    pub id: String,
+    /// The echoed trace id.
+    #[serde(default)]
+    pub object_write_trace_id: Option<String>,
+    /// Property values (the id property's among them).
+    #[serde(default)]
+    pub properties: Map<Option<String>>,
+}
+
+/// A written record as the run's ledger sees it: enough to tie it to its input.
+pub trait Written {
+    /// The internal id.
+    fn id(&self) -> &str;
+    /// The echoed trace id.
+    fn trace_id(&self) -> Option<&str>;
+    /// A property's value.
+    fn property(&self, name: &str) -> Option<&str>;
+    /// Removes the echoed trace id (the client added it; the caller never sees it).
+    fn clear_trace_id(&mut self);
+}
+
+impl Written for SimplePublicObject {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn trace_id(&self) -> Option<&str> {
+        self.object_write_trace_id.as_deref()
+    }
+    fn property(&self, name: &str) -> Option<&str> {
+        self.properties.get(name).and_then(|v| v.as_deref())
+    }
+    fn clear_trace_id(&mut self) {
+        self.object_write_trace_id = None;
+    }
+}
+
+impl Written for ObjectKeys {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn trace_id(&self) -> Option<&str> {
+        self.object_write_trace_id.as_deref()
+    }
+    fn property(&self, name: &str) -> Option<&str> {
+        self.properties.get(name).and_then(|v| v.as_deref())
+    }
+    fn clear_trace_id(&mut self) {
+        self.object_write_trace_id = None;
+    }
 }
 
 /// One entry of a property's history: `ValueWithTimestamp`.
@@ -210,7 +370,8 @@ pub struct PublicObjectWarning {
 pub struct StandardError {
     /// Error category, e.g. `OBJECT_NOT_FOUND`.
     #[serde(default)]
-    pub category: String,
+    #[cfg_attr(feature = "js", tsify(type = "string"))]
+    pub category: Category,
     /// Context, e.g. `{"ids": ["12"]}`.
     #[serde(default)]
     #[cfg_attr(feature = "js", tsify(type = "Record<string, string[]>"))]
@@ -232,10 +393,15 @@ pub struct StandardError {
     /// Status text, e.g. `"error"`.
     #[serde(default)]
     pub status: String,
-    /// An object in the schema; HubSpot fills it in freely.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "js", tsify(optional, type = "Record<string, unknown>"))]
-    pub sub_category: Option<JsonValue>,
+    /// An object in the schema; HubSpot also sends a plain string. Kept when it is a
+    /// string; another shape is dropped (nothing decides by it).
+    #[serde(
+        default,
+        deserialize_with = "string_or_nothing",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "js", tsify(optional, type = "string"))]
+    pub sub_category: Option<String>,
     /// Echo of the input's trace id. Not in the schema, but HubSpot sends it on batch errors,
     /// and it is the most reliable way to tie an error to its input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -264,7 +430,11 @@ pub struct ErrorDetail {
     #[serde(default)]
     pub message: String,
     /// Sub-category.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "string_or_nothing",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "js", tsify(optional))]
     pub sub_category: Option<String>,
 }
@@ -275,7 +445,7 @@ pub struct ErrorDetail {
 pub struct Error {
     /// Category, e.g. `VALIDATION_ERROR`, `RATE_LIMITS`.
     #[serde(default)]
-    pub category: String,
+    pub category: Category,
     /// Context.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<Map<Vec<String>>>,
@@ -292,27 +462,69 @@ pub struct Error {
     #[serde(default)]
     pub message: String,
     /// Sub-category.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sub_category: Option<JsonValue>,
+    #[serde(
+        default,
+        deserialize_with = "string_or_nothing",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sub_category: Option<String>,
     /// 429 only: e.g. `RATE_LIMIT`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_type: Option<String>,
     /// 429 only: `TEN_SECONDLY_ROLLING`, `SECONDLY` or `DAILY`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub policy_name: Option<String>,
+    pub policy_name: Option<PolicyName>,
     /// 429 only, sometimes: the limit's group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
+    /// `"error"` in HubSpot's bodies.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub status: String,
 }
 
-/// A parsed 200 or 207 answer.
+/// One element of the JSON array HubSpot embeds in a 400's message (`Property values were
+/// not valid: [...]`).
+#[derive(Clone, Debug, PartialEq, De, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PropertyValueError {
+    /// The property.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The code, e.g. `INVALID_OPTION`.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// The message.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// The message for people, when `message` is missing.
+    #[serde(default)]
+    pub localized_error_message: Option<String>,
+}
+
+impl From<PropertyValueError> for ErrorDetail {
+    fn from(e: PropertyValueError) -> Self {
+        ErrorDetail {
+            code: e.error,
+            context: e
+                .name
+                .clone()
+                .map(|n| Map(vec![("propertyName".to_owned(), vec![n])])),
+            in_: e.name,
+            message: e.message.or(e.localized_error_message).unwrap_or_default(),
+            sub_category: None,
+        }
+    }
+}
+
+/// A parsed 200 or 207 answer, its results of type `T` ([`SimplePublicObject`] for the
+/// caller, [`ObjectKeys`] for the run in the npm build).
 ///
 /// `BatchResponseSimplePublicObject` (200) is `BatchResponseSimplePublicObjectWithErrors` (207)
 /// without `errors`/`numErrors`, so one type carries both; for a 200 `errors` is empty.
 #[derive(Clone, Debug, PartialEq, Ser, De)]
 #[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
-pub struct BatchResponse {
+pub struct BatchResponse<T = SimplePublicObject> {
     /// ISO 8601 completion time.
     #[serde(default)]
     pub completed_at: String,
@@ -330,11 +542,62 @@ pub struct BatchResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "js", tsify(optional))]
     pub requested_at: Option<String>,
-    /// The updated objects.
-    pub results: Vec<SimplePublicObject>,
+    /// The written objects.
+    pub results: Vec<T>,
     /// ISO 8601 start time.
     #[serde(default)]
     pub started_at: String,
     /// Batch status.
     pub status: BatchStatus,
+}
+
+/// A string, or `None` for any other JSON value (HubSpot's `subCategory` is typed as an
+/// object but sent as a string).
+fn string_or_nothing<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any value")
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(V)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            while a
+                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                .is_some()
+            {}
+            Ok(None)
+        }
+    }
+    d.deserialize_any(V)
 }

@@ -13,7 +13,7 @@
 use crate::config::{parse_options, ClientConfig, OptionSet};
 use crate::error::HubSpotError;
 use crate::input::{type_name, Value};
-use crate::json::write_string;
+use crate::model::{self, Category};
 
 /// Default cap on request bodies: 100 inputs of generous size, far below Workers' limits.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1_000_000;
@@ -62,20 +62,20 @@ impl Refusal {
         }
     }
 
-    /// The JSON body: HubSpot's `Error` shape, so the client reads it like any HubSpot error.
-    pub fn body(&self) -> String {
+    /// The body: HubSpot's `Error` shape, so the client reads it like any HubSpot error.
+    pub fn body(&self) -> model::Error {
         error_body(self.category, &self.message)
     }
 }
 
 /// A HubSpot-style error body.
-pub fn error_body(category: &str, message: &str) -> String {
-    let mut out = String::from("{\"status\":\"error\",\"category\":");
-    write_string(&mut out, category);
-    out.push_str(",\"message\":");
-    write_string(&mut out, message);
-    out.push_str(",\"correlationId\":\"\"}");
-    out
+pub fn error_body(category: &str, message: &str) -> model::Error {
+    model::Error {
+        status: "error".to_owned(),
+        category: Category::parse(category),
+        message: message.to_owned(),
+        ..model::Error::default()
+    }
 }
 
 /// Parses `createBatchUpdateHandler` options: `accessToken` and `allowedOrigins` required;
@@ -98,8 +98,7 @@ pub fn parse_proxy_options(entries: &[(String, Value)]) -> Result<ProxyConfig, H
                 for o in list {
                     origins.push(normalize_origin(&o).ok_or_else(|| {
                         HubSpotError::invalid_config(format!(
-                            "options.allowedOrigins: {} is not an origin (scheme://host[:port]) or \"*\"",
-                            crate::json::quote(&o)
+                            "options.allowedOrigins: {o:?} is not an origin (scheme://host[:port]) or \"*\"",
                         ))
                     })?);
                 }
@@ -210,10 +209,7 @@ impl ProxyConfig {
                 return Err(Refusal::new(
                     403,
                     "OBJECT_TYPE_NOT_ALLOWED",
-                    format!(
-                        "object type {} is not allowed by this proxy",
-                        crate::json::quote(object_type)
-                    ),
+                    format!("object type {object_type:?} is not allowed by this proxy"),
                 ));
             }
             Route::Forward(object_type.to_owned())
@@ -360,7 +356,7 @@ mod tests {
     #[test]
     fn refusal_bodies_are_hubspot_errors() {
         let r = Refusal::new(403, "ORIGIN_NOT_ALLOWED", "no \"way\"");
-        let v: serde_json::Value = serde_json::from_str(&r.body()).unwrap();
+        let v = serde_json::to_value(r.body()).unwrap();
         assert_eq!(v["category"], "ORIGIN_NOT_ALLOWED");
         assert_eq!(v["message"], "no \"way\"");
     }

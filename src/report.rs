@@ -3,17 +3,17 @@
 use serde::Serialize;
 
 use crate::error::HubSpotError;
-use crate::model::{BatchStatus, ErrorDetail, Map, SimplePublicObject, StandardError};
+use crate::model::{BatchStatus, Category, ErrorDetail, Map, SimplePublicObject, StandardError};
 
 /// The outcome of `update()`: every input is either in `results` (updated) or in `failed`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
-pub struct BatchUpdateResult {
+pub struct BatchUpdateResult<T = SimplePublicObject> {
     /// `COMPLETE`, or `CANCELED` when a 401, 403 or daily limit stopped the run part-way.
     pub status: BatchStatus,
     /// HubSpot's updated objects, in input order.
-    pub results: Vec<SimplePublicObject>,
+    pub results: Vec<T>,
     /// HubSpot's per-item errors from all batches.
     pub errors: Vec<StandardError>,
     /// `errors.length`.
@@ -58,7 +58,8 @@ pub struct FailureReason {
     /// HubSpot's category (`VALIDATION_ERROR`, `OBJECT_NOT_FOUND`, ...) or ours:
     /// `NOT_UPDATED` (left out of a 200), `NETWORK_ERROR`, `TIMEOUT`, `MALFORMED_RESPONSE`,
     /// `HTTP_ERROR`, `REDIRECT`, `ABORTED`.
-    pub category: String,
+    #[cfg_attr(feature = "js", tsify(type = "string"))]
+    pub category: Category,
     /// What happened, for people.
     pub message: String,
     /// HubSpot's correlation id.
@@ -81,10 +82,10 @@ pub struct FailureReason {
 
 impl FailureReason {
     /// A reason of ours, with no HubSpot details.
-    pub fn new(status: Option<u16>, category: &str, message: impl Into<String>) -> Self {
+    pub fn new(status: Option<u16>, category: Category, message: impl Into<String>) -> Self {
         FailureReason {
             status,
-            category: category.to_owned(),
+            category,
             message: message.into(),
             correlation_id: None,
             sub_category: None,
@@ -100,7 +101,7 @@ impl FailureReason {
             category: e
                 .category
                 .clone()
-                .unwrap_or_else(|| e.code().as_str().to_owned()),
+                .unwrap_or_else(|| Category::parse(e.code().as_str())),
             message: e.message.clone(),
             correlation_id: e.correlation_id.clone(),
             sub_category: e.sub_category.clone(),

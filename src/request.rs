@@ -1,27 +1,31 @@
 //! Requests as plain data: chunking, URL, headers and body.
+//!
+//! A body is a model value ([`BatchInput`]); whoever sends it writes it as JSON text with the
+//! JSON writer it has: serde_json natively ([`HttpRequest::body_json`]), `JSON.stringify` in
+//! the npm build.
 
 use std::fmt;
 
 use crate::config::ClientConfig;
-use crate::json::write_string;
-use crate::model::{Map, SimplePublicObjectBatchInput};
+use crate::model::{BatchInput, SimplePublicObjectBatchInput};
 
-/// One HTTP request to send. `Debug` hides the Authorization header.
+/// One HTTP request to send.
 #[derive(Clone, PartialEq)]
-pub struct HttpRequest {
+pub struct HttpRequest<B = BatchInput<SimplePublicObjectBatchInput>> {
     /// Absolute URL.
     pub url: String,
-    /// Always `POST`.
+    /// Always `POST` for batch calls.
     pub method: &'static str,
-    /// Header names and values.
+    /// Header (name, value) pairs, `Authorization` among them when a token was given.
     pub headers: Vec<(String, String)>,
-    /// JSON body.
-    pub body: String,
-    /// Which inputs (positions in the call's input list) this request carries.
+    /// The body, as a model value.
+    pub body: B,
+    /// Positions in the caller's inputs of the inputs this request carries.
     pub input_indexes: Vec<usize>,
 }
 
-impl fmt::Debug for HttpRequest {
+impl<B> fmt::Debug for HttpRequest<B> {
+    // Never the Authorization header's value, nor the body.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let headers: Vec<(&str, &str)> = self
             .headers
@@ -38,13 +42,21 @@ impl fmt::Debug for HttpRequest {
             .field("url", &self.url)
             .field("method", &self.method)
             .field("headers", &headers)
-            .field("body_len", &self.body.len())
             .field("input_indexes", &self.input_indexes)
             .finish()
     }
 }
 
-/// The batch-update URL for a configuration.
+#[cfg(feature = "json")]
+impl<B: serde::Serialize> HttpRequest<B> {
+    /// The body as JSON text.
+    pub fn body_json(&self) -> String {
+        // A body of strings and lists cannot fail to serialize.
+        serde_json::to_string(&self.body).unwrap_or_default()
+    }
+}
+
+/// `{baseUrl}/crm/v3/objects/{objectType}/batch/update`
 pub fn batch_update_url(config: &ClientConfig) -> String {
     format!(
         "{}/crm/v3/objects/{}/batch/update",
@@ -52,7 +64,7 @@ pub fn batch_update_url(config: &ClientConfig) -> String {
     )
 }
 
-/// The headers every request carries.
+/// The headers of every request: JSON, and the token when there is one.
 pub fn headers(config: &ClientConfig) -> Vec<(String, String)> {
     let mut h = vec![("Content-Type".to_owned(), "application/json".to_owned())];
     if let Some(token) = &config.access_token {
@@ -64,116 +76,45 @@ pub fn headers(config: &ClientConfig) -> Vec<(String, String)> {
     h
 }
 
-/// The JSON body for the inputs at `indexes`: `{"inputs":[...]}`, keys in schema order.
-///
-/// Written by hand rather than through serde_json so the wasm build needs no JSON library;
-/// tests check it against serde_json.
-pub fn encode_body<'a>(
-    inputs: impl IntoIterator<Item = &'a SimplePublicObjectBatchInput>,
-) -> String {
-    write_batch(inputs, |out, input| {
-        open_input(
-            out,
-            &input.id,
-            input.id_property.as_deref(),
-            input.object_write_trace_id.as_deref(),
-        );
-        write_members(out, &input.properties);
-        out.push_str("}}");
-    })
-}
-
-/// `{"inputs":[...]}` with each of `inputs` written by `write`. Shared with the engine's
-/// prepared inputs.
-pub(crate) fn write_batch<T>(
-    inputs: impl IntoIterator<Item = T>,
-    mut write: impl FnMut(&mut String, T),
-) -> String {
-    let mut out = String::with_capacity(256);
-    out.push_str("{\"inputs\":[");
-    for (n, input) in inputs.into_iter().enumerate() {
-        if n > 0 {
-            out.push(',');
-        }
-        write(&mut out, input);
-    }
-    out.push_str("]}");
-    out
-}
-
-/// Writes an element of a body's `inputs` up to its properties' members (`{"id":...,
-/// "properties":{`); the caller writes them and `}}`. Shared with the engine's prepared
-/// inputs, whose members are text already.
-pub(crate) fn open_input(
-    out: &mut String,
-    id: &str,
-    id_property: Option<&str>,
-    trace: Option<&str>,
-) {
-    out.push_str("{\"id\":");
-    write_string(out, id);
-    if let Some(p) = id_property {
-        out.push_str(",\"idProperty\":");
-        write_string(out, p);
-    }
-    if let Some(t) = trace {
-        out.push_str(",\"objectWriteTraceId\":");
-        write_string(out, t);
-    }
-    out.push_str(",\"properties\":{");
-}
-
-/// Writes `properties` as the members of a JSON object: `"name":"value",...`.
-pub(crate) fn write_members(out: &mut String, properties: &Map<String>) {
-    for (i, (k, v)) in properties.0.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        write_string(out, k);
-        out.push(':');
-        write_string(out, v);
-    }
-}
-
-/// Splits `0..len` into consecutive chunks of `batch_size` (the last holds the rest).
+/// Splits `0..len` into runs of `batch_size` (at least 1), in order; the last holds the rest.
 pub fn chunk_indexes(len: usize, batch_size: usize) -> Vec<Vec<usize>> {
-    // Loops rather than step_by().map().collect(): fewer generic iterator instances in the
-    // wasm.
     let size = batch_size.max(1);
-    let mut out = Vec::with_capacity(len.div_ceil(size));
-    let mut start = 0;
-    while start < len {
-        let end = len.min(start.saturating_add(size));
-        let mut chunk = Vec::with_capacity(end - start);
-        for i in start..end {
-            chunk.push(i);
-        }
-        out.push(chunk);
-        start = end;
-    }
-    out
+    (0..len)
+        .step_by(size)
+        .map(|start| (start..len.min(start.saturating_add(size))).collect())
+        .collect()
 }
 
-/// Builds the requests for `inputs` in input order, `config.batch_size` per request.
+/// The body carrying `indexes` of `inputs`.
+pub fn body_of(
+    inputs: &[SimplePublicObjectBatchInput],
+    indexes: &[usize],
+) -> BatchInput<SimplePublicObjectBatchInput> {
+    BatchInput {
+        inputs: indexes
+            .iter()
+            .filter_map(|&i| inputs.get(i).cloned())
+            .collect(),
+    }
+}
+
+/// The requests of a batch update over validated `inputs`, in order (`buildBatchUpdateRequests`).
 pub fn build_batch_update_requests(
     inputs: &[SimplePublicObjectBatchInput],
     config: &ClientConfig,
 ) -> Vec<HttpRequest> {
     let url = batch_update_url(config);
     let headers = headers(config);
-    let mut chunks = chunk_indexes(inputs.len(), config.batch_size);
-    let mut out = Vec::with_capacity(chunks.len());
-    for indexes in chunks.iter_mut() {
-        let indexes = std::mem::take(indexes);
-        out.push(HttpRequest {
+    chunk_indexes(inputs.len(), config.batch_size)
+        .into_iter()
+        .map(|indexes| HttpRequest {
             url: url.clone(),
             method: "POST",
             headers: headers.clone(),
-            body: encode_body(indexes.iter().filter_map(|&i| inputs.get(i))),
+            body: body_of(inputs, &indexes),
             input_indexes: indexes,
-        });
-    }
-    out
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -219,12 +160,14 @@ mod tests {
     }
 
     #[test]
-    fn body_matches_serde_json() {
+    fn bodies_round_trip_through_serde_json() {
         let mut inputs = vec![input("1"), input("2")];
         inputs[1].id_property = Some("deal_external_id".into());
         inputs[1].object_write_trace_id = Some("t-2".into());
-        let body = encode_body(&inputs);
-        let parsed: BatchInputSimplePublicObjectBatchInput = serde_json::from_str(&body).unwrap();
+        let reqs = build_batch_update_requests(&inputs, &ClientConfig::default());
+        let text = reqs[0].body_json();
+        assert!(text.starts_with(r#"{"inputs":[{"id":"1","properties":{"dealname":"Deal \"1\"\n"}}"#), "{text}");
+        let parsed: BatchInputSimplePublicObjectBatchInput = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed.inputs, inputs);
     }
 

@@ -1,23 +1,68 @@
 //! Reading HubSpot's answers: batch bodies, error bodies, rate-limit headers.
+//!
+//! JSON text is read by whoever has a JSON reader: natively serde_json ([`read_body`], feature
+//! `json`), in the npm build the JS engine's `JSON.parse` with serde-wasm-bindgen. This module
+//! holds what both share: the shapes ([`Body`]), the classification of what is not JSON
+//! ([`Unreadable`]), and the turning of an answer into a [`HubSpotError`].
 
 use crate::error::{ErrorCode, HubSpotError};
-use crate::input::parse_f64;
-use crate::json::{self, JsonValue};
-use crate::model::{self, BatchResponse, ErrorDetail, Map};
+use crate::input::parse_decimal;
+use crate::model::{self, BatchResponse, ErrorDetail};
 
-/// What the transport read from a response body, already through a JSON reader.
-///
-/// Natively [`read_body`] fills it with serde_json; the wasm glue fills it with the JS
-/// engine's `JSON.parse` and serde-wasm-bindgen. Either way the engine sees the same thing.
+/// What a transport read from a response body, through its JSON reader.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Body {
+#[allow(clippy::large_enum_variant)] // one per answer, moved once
+pub enum Body<T = model::SimplePublicObject> {
     /// A 200/207 body that is a batch response.
-    Batch(BatchResponse),
-    /// An error status with HubSpot's error body.
+    Batch(BatchResponse<T>),
+    /// An error status with HubSpot's error body (details embedded in its message already
+    /// moved to `errors`, see [`embedded_details`]).
     Error(model::Error),
-    /// A body that could not be read as expected; the text says why (never the body itself,
-    /// which may be a large HTML page).
-    Unreadable(String),
+    /// A body that could not be read as expected.
+    Unreadable(Unreadable),
+}
+
+/// Why a body could not be read; never the body itself, which may be a large HTML page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unreadable {
+    /// Nothing, or only white space.
+    Empty,
+    /// An HTML page (a proxy's or a load balancer's).
+    Html,
+    /// Text that starts like JSON but does not parse: cut off mid-answer, as a broken
+    /// connection leaves it.
+    TruncatedJson,
+    /// Text that is not JSON at all.
+    NotJson,
+    /// JSON, but not the shape the status promises.
+    WrongShape,
+}
+
+impl Unreadable {
+    /// Why `text`, which did not parse as JSON, did not.
+    pub fn of_text(text: &str) -> Unreadable {
+        let t = text.trim_start();
+        if t.is_empty() {
+            Unreadable::Empty
+        } else if t.starts_with('{') || t.starts_with('[') {
+            Unreadable::TruncatedJson
+        } else if t.starts_with('<') {
+            Unreadable::Html
+        } else {
+            Unreadable::NotJson
+        }
+    }
+
+    /// For messages: `HubSpot answered 200 with <this>`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Unreadable::Empty => "an empty body",
+            Unreadable::Html => "an HTML page",
+            Unreadable::TruncatedJson => "invalid or truncated JSON",
+            Unreadable::NotJson => "a body that is not JSON",
+            Unreadable::WrongShape => "JSON that is not a batch response",
+        }
+    }
 }
 
 /// The response headers the engine uses.
@@ -40,16 +85,13 @@ impl ResponseMeta {
     pub fn from_headers<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut meta = ResponseMeta::default();
         for (name, value) in headers {
-            // trim() as trim_start() + trim_end() (the same Unicode white space): trim_matches
-            // was linked for these two calls alone, trim_start_matches is there anyway.
-            let value = value.trim_start().trim_end();
+            let value = value.trim();
             match name.to_ascii_lowercase().as_str() {
                 "retry-after" => meta.retry_after = Some(value.to_owned()),
                 "x-hubspot-ratelimit-max" => meta.rate_max = parse_u32(value),
                 "x-hubspot-ratelimit-remaining" => meta.rate_remaining = parse_u32(value),
                 "x-hubspot-ratelimit-interval-milliseconds" => {
-                    meta.rate_interval_ms =
-                        parse_f64(value).filter(|n: &f64| n.is_finite() && *n > 0.0)
+                    meta.rate_interval_ms = parse_decimal(value).filter(|n| *n > 0.0)
                 }
                 "location" => meta.location = Some(value.to_owned()),
                 _ => {}
@@ -69,10 +111,9 @@ impl ResponseMeta {
     ];
 }
 
-/// `s.parse::<u32>().ok()`: an optional `+`, then one or more ASCII digits, in range. By hand,
-/// because std's integer parser was linked into the wasm for these two headers alone.
-pub(crate) fn parse_u32(s: &str) -> Option<u32> {
-    let digits = s.strip_prefix("+").unwrap_or(s);
+/// A decimal `u32` (an optional `+`, digits), `None` for anything else or an overflow.
+pub fn parse_u32(s: &str) -> Option<u32> {
+    let digits = s.strip_prefix('+').unwrap_or(s);
     if digits.is_empty() {
         return None;
     }
@@ -86,31 +127,29 @@ pub(crate) fn parse_u32(s: &str) -> Option<u32> {
     Some(n)
 }
 
-/// The longest wait a 429 can impose: one hour.
+/// The longest wait a `Retry-After` may impose: a broken or hostile header must not park a
+/// run forever.
 pub const MAX_RETRY_AFTER_MS: f64 = 3_600_000.0;
 
-/// What a secret is replaced with when a server echoes it.
+/// What an echoed token is replaced with.
 pub const REDACTED: &str = "[redacted]";
 
-/// Replaces every occurrence of `secret` in `text` with [`REDACTED`].
-///
-/// A server (or a proxy in between) may echo the Authorization header back in an error
-/// message; everything read from an answer goes through this before it can reach an error,
-/// a result or a log. Secrets shorter than 8 characters are not searched for: real tokens are
-/// far longer, and replacing a short string would corrupt ordinary data.
+/// `text` with every occurrence of `secret` replaced by [`REDACTED`]. A secret shorter than 8
+/// characters is not searched for (real tokens are far longer, and a short one would redact
+/// ordinary words).
 pub fn redact_secret(text: &str, secret: &str) -> String {
     if !holds_secret(text, secret) {
         return text.to_owned();
     }
-    crate::text::replace(text, secret, REDACTED)
+    text.replace(secret, REDACTED)
 }
 
-/// Whether [`redact_secret`] would change `text`.
+/// Whether `text` holds `secret` (of 8 characters or more).
 pub fn holds_secret(text: &str, secret: &str) -> bool {
-    secret.len() >= 8 && crate::text::find(text, secret).is_some()
+    secret.len() >= 8 && text.contains(secret)
 }
 
-/// The token of a request's `Authorization: Bearer` header, if any.
+/// The bearer token of an `Authorization` header among `headers`.
 pub fn bearer_token(headers: &[(String, String)]) -> Option<&str> {
     headers
         .iter()
@@ -118,71 +157,56 @@ pub fn bearer_token(headers: &[(String, String)]) -> Option<&str> {
         .and_then(|(_, v)| v.strip_prefix("Bearer "))
 }
 
-/// `Retry-After` as milliseconds: delta-seconds (fractions accepted), capped at one hour.
-/// HTTP dates are not used by HubSpot and are ignored.
+/// `Retry-After` in milliseconds (delay-seconds; an HTTP date is not used by HubSpot and is
+/// ignored), capped at [`MAX_RETRY_AFTER_MS`].
 pub fn retry_after_ms(value: &str) -> Option<f64> {
-    let secs = parse_f64(value.trim_start().trim_end())?;
-    (secs.is_finite() && secs >= 0.0).then(|| (secs * 1000.0).min(MAX_RETRY_AFTER_MS))
+    let secs = parse_decimal(value.trim())?;
+    Some((secs * 1000.0).min(MAX_RETRY_AFTER_MS))
 }
 
-/// Whether `status` carries a batch body.
+/// 200 and 207 carry batch bodies.
 pub fn is_batch_status(status: u16) -> bool {
     status == 200 || status == 207
 }
 
-/// Reads a body with serde_json into a [`Body`], by status.
+/// The JSON array HubSpot embeds in a 400's message (`Property values were not valid:
+/// [...]`), as text for a JSON reader; `None` when there is none.
+pub fn embedded_details(message: &str) -> Option<&str> {
+    let start = message.find(": [")? + 2;
+    let end = message.rfind(']')? + 1;
+    message.get(start..end)
+}
+
+/// Reads `text` as the body of an answer with `status`, with serde_json.
 #[cfg(feature = "json")]
-pub fn read_body(status: u16, text: &str) -> Body {
+pub fn read_body<T: serde::de::DeserializeOwned>(status: u16, text: &str) -> Body<T> {
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(_) => return Body::Unreadable(Unreadable::of_text(text)),
+    };
     if is_batch_status(status) {
-        match serde_json::from_str::<BatchResponse>(text) {
+        match serde_json::from_value::<BatchResponse<T>>(value) {
             Ok(b) => Body::Batch(b),
-            Err(e) => Body::Unreadable(format!("not a batch response ({})", e.classify_name())),
+            Err(_) => Body::Unreadable(Unreadable::WrongShape),
         }
     } else {
-        match serde_json::from_str::<model::Error>(text) {
-            Ok(b) => Body::Error(b),
-            Err(_) => Body::Unreadable(describe_non_json(text)),
+        match serde_json::from_value::<model::Error>(value) {
+            Ok(mut e) => {
+                if e.errors.as_ref().is_none_or(Vec::is_empty) {
+                    let details = embedded_details(&e.message)
+                        .and_then(|t| serde_json::from_str::<Vec<model::PropertyValueError>>(t).ok());
+                    if let Some(details) = details {
+                        e.errors = Some(details.into_iter().map(ErrorDetail::from).collect());
+                    }
+                }
+                Body::Error(e)
+            }
+            Err(_) => Body::Unreadable(Unreadable::WrongShape),
         }
     }
 }
 
-#[cfg(feature = "json")]
-trait Classify {
-    fn classify_name(&self) -> &'static str;
-}
-
-#[cfg(feature = "json")]
-impl Classify for serde_json::Error {
-    fn classify_name(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Io => "read error",
-            serde_json::error::Category::Syntax => "invalid JSON",
-            serde_json::error::Category::Data => "unexpected shape",
-            serde_json::error::Category::Eof => "truncated JSON",
-        }
-    }
-}
-
-/// How a body that starts like JSON but does not parse is described. The engine treats such
-/// an answer as a transport fault (the connection was cut mid-body) and retries it.
-pub const TRUNCATED_JSON: &str = "invalid or truncated JSON";
-
-/// A short description of a body that is not JSON (an HTML error page, say).
-pub fn describe_non_json(text: &str) -> String {
-    let t = text.trim_start();
-    if t.is_empty() {
-        "an empty body".to_owned()
-    } else if t.starts_with("{") || t.starts_with("[") {
-        TRUNCATED_JSON.to_owned()
-    } else if t.starts_with("<") {
-        "an HTML page".to_owned()
-    } else {
-        "a body that is not JSON".to_owned()
-    }
-}
-
-/// Parses a 200/207 body (contract: `parseBatchResponse`). Other statuses become the
-/// matching [`HubSpotError`]; a 200/207 that is not a batch response is `MALFORMED_RESPONSE`.
+/// `parseBatchResponse`: a 200/207 body, or the error the answer stands for.
 #[cfg(feature = "json")]
 pub fn parse_batch_response(status: u16, text: &str) -> Result<BatchResponse, HubSpotError> {
     match read_body(status, text) {
@@ -191,37 +215,23 @@ pub fn parse_batch_response(status: u16, text: &str) -> Result<BatchResponse, Hu
     }
 }
 
-/// The error a non-batch [`Body`] stands for.
-pub fn body_error(status: u16, body: &Body) -> HubSpotError {
-    // Statuses are formatted as u32 here and below: `u16`'s Display is otherwise unused in the
-    // wasm (~0.1 KB gzip).
-    match body {
-        Body::Error(e) => error_from_body(status, e),
-        Body::Unreadable(why) if is_batch_status(status) => {
-            let mut e = HubSpotError::new(
-                ErrorCode::MalformedResponse,
-                format!("HubSpot answered {} with {why}", u32::from(status)),
-            );
-            e.status = Some(status);
-            e
-        }
-        Body::Unreadable(why) => {
-            let mut e = HubSpotError::new(
-                status_code(status),
-                format!("HubSpot answered {} with {why}", u32::from(status)),
-            );
-            e.status = Some(status);
-            e
-        }
-        Body::Batch(_) => {
-            let mut e = HubSpotError::new(
-                ErrorCode::HttpError,
-                format!("HubSpot answered {}", u32::from(status)),
-            );
-            e.status = Some(status);
-            e
-        }
-    }
+/// The error an answer that is not a usable batch body stands for.
+pub fn body_error<T>(status: u16, body: &Body<T>) -> HubSpotError {
+    let (code, message) = match body {
+        Body::Error(e) => return error_from_body(status, e),
+        Body::Unreadable(why) if is_batch_status(status) => (
+            ErrorCode::MalformedResponse,
+            format!("HubSpot answered {status} with {}", why.describe()),
+        ),
+        Body::Unreadable(why) => (
+            status_code(status),
+            format!("HubSpot answered {status} with {}", why.describe()),
+        ),
+        Body::Batch(_) => (ErrorCode::HttpError, format!("HubSpot answered {status}")),
+    };
+    let mut e = HubSpotError::new(code, message);
+    e.status = Some(status);
+    e
 }
 
 fn status_code(status: u16) -> ErrorCode {
@@ -232,79 +242,28 @@ fn status_code(status: u16) -> ErrorCode {
     }
 }
 
-/// Turns HubSpot's error body into a [`HubSpotError`], with any JSON details embedded in
-/// the message parsed into `errors`.
+/// Turns HubSpot's error body into a [`HubSpotError`].
 pub fn error_from_body(status: u16, body: &model::Error) -> HubSpotError {
     let message = if body.message.is_empty() {
-        format!("HubSpot answered {}", u32::from(status))
+        format!("HubSpot answered {status}")
     } else {
         body.message.clone()
     };
-    let mut errors = body.errors.clone().unwrap_or_default();
-    if errors.is_empty() {
-        errors = parse_embedded_details(&body.message);
-    }
+    let category = match &body.category {
+        model::Category::Other(s) if s.is_empty() => None,
+        c => Some(c.clone()),
+    };
     HubSpotError {
         code: Some(status_code(status)),
         message,
         status: Some(status),
-        category: non_empty(&body.category),
-        sub_category: body.sub_category.as_ref().map(sub_category_text),
-        correlation_id: non_empty(&body.correlation_id),
+        category,
+        sub_category: body.sub_category.clone(),
+        correlation_id: (!body.correlation_id.is_empty()).then(|| body.correlation_id.clone()),
         policy_name: body.policy_name.clone(),
-        errors,
+        errors: body.errors.clone().unwrap_or_default(),
         context: body.context.clone(),
     }
-}
-
-/// A sub-category as text: strings as they are, anything else as compact JSON.
-pub fn sub_category_text(v: &JsonValue) -> String {
-    match v {
-        JsonValue::String(s) => s.clone(),
-        other => other.to_json(),
-    }
-}
-
-fn non_empty(s: &str) -> Option<String> {
-    (!s.is_empty()).then(|| s.to_owned())
-}
-
-/// Reads the JSON array HubSpot embeds in messages such as
-/// `Property values were not valid: [{"isValid":false,"message":"...","error":"INVALID_OPTION","name":"dealstage"}]`.
-/// Each element becomes an [`ErrorDetail`]: `message`, `code` from `error`, `in` from `name`.
-/// Returns nothing when the message holds no such array.
-pub fn parse_embedded_details(message: &str) -> Vec<ErrorDetail> {
-    let Some(start) = crate::text::find(message, ": [").map(|i| i + 2) else {
-        return Vec::new();
-    };
-    let Some(tail) = message.get(start..) else {
-        return Vec::new();
-    };
-    let Ok((JsonValue::Array(items), _)) = json::parse_prefix(tail) else {
-        return Vec::new();
-    };
-    let text = |v: &JsonValue, k: &str| v.get(k).and_then(JsonValue::as_str).map(str::to_owned);
-    // A loop rather than `filter().map().collect()`: the iterator adapters' generic code
-    // was ~0.7 KB of wasm for this one list.
-    let mut out = Vec::new();
-    for item in &items {
-        if !matches!(item, JsonValue::Object(_)) {
-            continue;
-        }
-        let name = text(item, "name");
-        out.push(ErrorDetail {
-            code: text(item, "error").or_else(|| text(item, "code")),
-            context: name
-                .clone()
-                .map(|n| Map(vec![("propertyName".to_owned(), vec![n])])),
-            in_: name,
-            message: text(item, "message")
-                .or_else(|| text(item, "localizedErrorMessage"))
-                .unwrap_or_default(),
-            sub_category: None,
-        });
-    }
-    out
 }
 
 #[cfg(all(test, feature = "json"))]

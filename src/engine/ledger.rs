@@ -4,58 +4,35 @@
 //! once; an answer counts an input as updated only when HubSpot's result names it (by trace
 //! id, or by id when HubSpot echoes no trace id); anything HubSpot leaves out is failed.
 
-use super::PreparedInput;
-use crate::model::{BatchResponse, SimplePublicObject, StandardError};
+use crate::model::{BatchResponse, Category, SimplePublicObjectBatchInput, StandardError, Written};
 use crate::report::{FailedInput, FailureReason, Progress};
 
-/// Where one input stands.
 #[derive(Clone, Debug, PartialEq)]
-enum Slot {
+enum Slot<T> {
     Pending,
-    Updated(Box<SimplePublicObject>),
-    /// Updated, and its object already given to the caller by [`Ledger::take_updated`].
-    Handed,
+    Updated(Box<T>),
     Failed(FailureReason),
 }
 
-/// The state of every input of a run.
+/// One slot per input, and the per-item errors HubSpot reported.
 #[derive(Clone, Debug)]
-pub struct Ledger {
-    slots: Vec<Slot>,
+pub struct Ledger<T> {
+    slots: Vec<Slot<T>>,
     done: usize,
     failed: usize,
     updated: usize,
     errors: Vec<StandardError>,
-    /// Inputs updated since the last [`Ledger::take_updated`], in the order they were, each
-    /// with where its object stood in its answer's `results`.
-    fresh: Vec<(usize, usize)>,
 }
 
-/// The objects [`Ledger::take_updated`] hands over, three lists of one length.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Updated {
-    /// The input each object updated.
-    pub indexes: Vec<usize>,
-    /// Where each object stood in its answer's `results`: a driver that took the objects
-    /// right after an answer and kept that answer's own representation of them (the wasm
-    /// glue keeps `JSON.parse`'s) finds each one there.
-    pub positions: Vec<usize>,
-    /// The objects.
-    pub objects: Vec<SimplePublicObject>,
-}
-
-impl Ledger {
+impl<T: Written> Ledger<T> {
     /// A ledger of `n` pending inputs.
     pub fn new(n: usize) -> Self {
         Ledger {
-            // Not `vec![Slot::Pending; n]`: that clones, and links a second copy of the
-            // clone code of every type inside a `Slot`.
             slots: std::iter::repeat_with(|| Slot::Pending).take(n).collect(),
             done: 0,
             failed: 0,
             updated: 0,
             errors: Vec::new(),
-            fresh: Vec::new(),
         }
     }
 
@@ -73,7 +50,7 @@ impl Ledger {
         self.updated
     }
 
-    /// Marks input `i` failed, if it is still pending.
+    /// Fails input `i` if it is still pending; `false` if it was settled already.
     pub fn fail(&mut self, i: usize, reason: FailureReason) -> bool {
         match self.slots.get_mut(i) {
             Some(slot @ Slot::Pending) => {
@@ -86,58 +63,33 @@ impl Ledger {
         }
     }
 
-    fn update(&mut self, i: usize, position: usize, object: SimplePublicObject) -> bool {
+    fn update(&mut self, i: usize, object: T) -> bool {
         match self.slots.get_mut(i) {
             Some(slot @ Slot::Pending) => {
                 *slot = Slot::Updated(Box::new(object));
                 self.done += 1;
                 self.updated += 1;
-                self.fresh.push((i, position));
                 true
             }
             _ => false,
         }
     }
 
-    /// Hands over the objects of the inputs updated since the last call, in the order they were
-    /// updated, with their input positions; [`Ledger::finish`] then leaves them out of its results. A driver
-    /// that turns objects into its own representation as answers arrive (the wasm glue: into
-    /// JS objects) keeps no second copy, and the end of the run has nothing left to convert.
-    pub fn take_updated(&mut self) -> Updated {
-        // Not sorted: the caller places them by position, and a sort links a few KB of code.
-        let fresh = std::mem::take(&mut self.fresh);
-        let mut taken = Updated {
-            indexes: Vec::with_capacity(fresh.len()),
-            positions: Vec::with_capacity(fresh.len()),
-            objects: Vec::with_capacity(fresh.len()),
-        };
-        for &(i, position) in &fresh {
-            if let Some(slot @ Slot::Updated(_)) = self.slots.get_mut(i) {
-                if let Slot::Updated(o) = std::mem::replace(slot, Slot::Handed) {
-                    taken.indexes.push(i);
-                    taken.positions.push(position);
-                    taken.objects.push(*o);
-                }
-            }
-        }
-        taken
-    }
-
-    /// Settles the inputs of one batch from a 200/207 answer. `generated[i]` says the trace
-    /// id of input `i` was ours, to be removed from the result the user sees.
+    /// Settles the inputs of one batch (`batch` holds their positions) with HubSpot's 200/207
+    /// answer: results tied to an input update it, errors tied to one fail it, and every
+    /// input the answer leaves out fails with `NOT_UPDATED`.
     pub fn apply(
         &mut self,
         batch: &[usize],
-        inputs: &[PreparedInput],
+        inputs: &[SimplePublicObjectBatchInput],
         generated: &[bool],
         status: u16,
-        response: BatchResponse,
+        response: BatchResponse<T>,
     ) {
         let input = |i: usize| inputs.get(i);
         let mut claimed = vec![false; batch.len()];
-        for (position, mut object) in response.results.into_iter().enumerate() {
-            let found = match object.object_write_trace_id.as_deref() {
-                // A trace id is exact: trust it and nothing else.
+        for mut object in response.results {
+            let found = match object.trace_id() {
                 Some(trace) => trace_position(batch, inputs, trace),
                 None => batch.iter().enumerate().position(|(k, &i)| {
                     !claimed.get(k).copied().unwrap_or(true)
@@ -145,17 +97,15 @@ impl Ledger {
                 }),
             };
             let Some(k) = found else { continue };
-            if claimed.get(k).copied().unwrap_or(true) {
-                continue;
-            }
-            if let Some(c) = claimed.get_mut(k) {
-                *c = true;
+            match claimed.get_mut(k) {
+                Some(c) if !*c => *c = true,
+                _ => continue,
             }
             let Some(&i) = batch.get(k) else { continue };
             if generated.get(i).copied().unwrap_or(false) {
-                object.object_write_trace_id = None;
+                object.clear_trace_id();
             }
-            self.update(i, position, object);
+            self.update(i, object);
         }
         for error in response.errors {
             for (k, &i) in batch.iter().enumerate() {
@@ -173,46 +123,36 @@ impl Ledger {
                 i,
                 FailureReason::new(
                     Some(status),
-                    "NOT_UPDATED",
+                    Category::NotUpdated,
                     "HubSpot's answer did not include this record, so it was not updated (HubSpot silently leaves out ids it cannot find)",
                 ),
             );
         }
     }
 
-    /// Takes the final lists: updated objects (but those already taken by
-    /// [`Ledger::take_updated`]) and failed inputs in input order, and the per-item errors.
+    /// The updated objects in input order, the failed inputs (pending ones as `NOT_SENT`),
+    /// and HubSpot's per-item errors.
     pub fn finish(
         self,
-        inputs: &[PreparedInput],
-    ) -> (
-        Vec<SimplePublicObject>,
-        Vec<FailedInput>,
-        Vec<StandardError>,
-    ) {
+        inputs: &[SimplePublicObjectBatchInput],
+    ) -> (Vec<T>, Vec<FailedInput>, Vec<StandardError>) {
         let mut results = Vec::with_capacity(self.updated);
         let mut failed = Vec::with_capacity(self.failed);
-        let mut slots = self.slots;
-        // `iter_mut` + `mem::replace` rather than `into_iter()`: no `IntoIter<Slot>` drop.
-        // The id is cloned for failed inputs only: with every object taken as it came (the
-        // wasm glue) the loop is then one pass over the slots, after the last answer.
         let id = |index: usize| inputs.get(index).map(|x| x.id.clone()).unwrap_or_default();
-        for (index, slot) in slots.iter_mut().enumerate() {
-            match std::mem::replace(slot, Slot::Handed) {
+        for (index, slot) in self.slots.into_iter().enumerate() {
+            match slot {
                 Slot::Updated(o) => results.push(*o),
-                Slot::Handed => {}
                 Slot::Failed(error) => failed.push(FailedInput {
                     index,
                     id: id(index),
                     error,
                 }),
-                // Unreachable when the engine finishes normally; kept visible, never dropped.
                 Slot::Pending => failed.push(FailedInput {
                     index,
                     id: id(index),
                     error: FailureReason::new(
                         None,
-                        "NOT_SENT",
+                        Category::NotSent,
                         "the run ended before this input was sent",
                     ),
                 }),
@@ -222,12 +162,13 @@ impl Ledger {
     }
 }
 
-/// Where in `batch` the input whose trace id is `trace` stands. The position its trailing
-/// number names is tried first: the engine's generated trace ids end in the input's index and
-/// a batch is a run of consecutive indexes, so a 100-result answer costs about 100 string
-/// comparisons instead of about 5,000 (measured: about 7% of the client's CPU in the last
-/// window of a 20,000-deal run). Any other trace id costs one comparison more, then the scan.
-fn trace_position(batch: &[usize], inputs: &[PreparedInput], trace: &str) -> Option<usize> {
+/// Where in `batch` the input with trace id `trace` stands. The engine's own trace ids end
+/// in the input's position, so that is tried first; a scan finds the rest.
+fn trace_position(
+    batch: &[usize],
+    inputs: &[SimplePublicObjectBatchInput],
+    trace: &str,
+) -> Option<usize> {
     let is = |k: usize| {
         batch
             .get(k)
@@ -243,29 +184,21 @@ fn trace_position(batch: &[usize], inputs: &[PreparedInput], trace: &str) -> Opt
     (0..batch.len()).find(|&k| is(k))
 }
 
-/// The decimal number `text` ends with, if it ends with one that fits.
 fn trailing_number(text: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut start = bytes.len();
-    while start > 0 && bytes.get(start - 1).is_some_and(u8::is_ascii_digit) {
-        start -= 1;
-    }
+    let start = text.trim_end_matches(|c: char| c.is_ascii_digit()).len();
     let tail = text.get(start..).filter(|t| !t.is_empty())?;
     crate::response::parse_u32(tail).map(|n| n as usize)
 }
 
-/// Whether `object` is the record `input` names, by id.
-fn names(input: &PreparedInput, object: &SimplePublicObject) -> bool {
-    match input.id_key() {
-        "" => object.id == input.id,
-        property => {
-            object.properties.get(property).and_then(|v| v.as_deref()) == Some(input.id.as_str())
-        }
+/// Whether `object` is the record `input` names (by id, or by its id property's value).
+fn names<T: Written>(input: &SimplePublicObjectBatchInput, object: &T) -> bool {
+    match crate::input::id_key(input) {
+        "" => object.id() == input.id,
+        property => object.property(property) == Some(input.id.as_str()),
     }
 }
 
-/// Whether a per-item error is about `input`.
-fn concerns(error: &StandardError, input: &PreparedInput) -> bool {
+fn concerns(error: &StandardError, input: &SimplePublicObjectBatchInput) -> bool {
     if let (Some(a), Some(b)) = (&error.object_write_trace_id, &input.object_write_trace_id) {
         return a == b;
     }
@@ -280,17 +213,13 @@ fn concerns(error: &StandardError, input: &PreparedInput) -> bool {
 fn reason_from_standard_error(status: u16, e: &StandardError) -> FailureReason {
     FailureReason {
         status: Some(status),
-        category: if e.category.is_empty() {
-            "HTTP_ERROR".to_owned()
-        } else {
-            e.category.clone()
+        category: match &e.category {
+            Category::Other(s) if s.is_empty() => Category::HttpError,
+            c => c.clone(),
         },
         message: e.message.clone(),
         correlation_id: None,
-        sub_category: e
-            .sub_category
-            .as_ref()
-            .map(crate::response::sub_category_text),
+        sub_category: e.sub_category.clone(),
         context: (!e.context.is_empty()).then(|| e.context.clone()),
         errors: e.errors.clone(),
     }
@@ -300,13 +229,13 @@ fn reason_from_standard_error(status: u16, e: &StandardError) -> FailureReason {
 mod tests {
     use super::*;
 
-    fn traced(traces: &[&str]) -> Vec<PreparedInput> {
+    fn traced(traces: &[&str]) -> Vec<SimplePublicObjectBatchInput> {
         traces
             .iter()
             .enumerate()
-            .map(|(i, t)| PreparedInput {
+            .map(|(i, t)| SimplePublicObjectBatchInput {
                 id: i.to_string(),
-                properties: String::new(),
+                properties: crate::model::Map::new(),
                 id_property: None,
                 object_write_trace_id: Some((*t).to_owned()),
             })

@@ -1,24 +1,31 @@
-//! The run as a state machine.
+//! The run as a state machine, in the shape of quinn-proto and str0m: events go in through
+//! one door ([`Engine::handle`]), what to do comes out of another ([`Engine::poll`]).
 //!
-//! The driver (the wasm glue, or a Rust caller) asks [`Engine::poll`] what to do, performs it
-//! (send a request, wait until a time, wait for an answer), and feeds back answers with
-//! [`Engine::on_answer`]. Time comes in as epoch milliseconds and randomness from a seed,
-//! so every fault order and clock can be replayed in `cargo test` without a server.
+//! The engine holds every decision of a run: what to send and when (chunking, the rate
+//! window, pauses after a 429, backoff), which attempts have their timeout running and when
+//! they expire, when to read an answer's body, how to classify an answer (done, retry, split,
+//! stop), and the per-input ledger. A driver (the wasm glue, or a Rust caller) only performs
+//! the actions with its own transport and clock. Time comes in as epoch milliseconds and
+//! randomness from a seed, so every fault order and clock can be replayed in `cargo test`.
+//!
+//! The engine is generic over how a written record is held (`T`: [`Written`]): natively the
+//! whole [`crate::model::SimplePublicObject`], in the npm build its keys beside the JS object.
 
 mod ledger;
-pub mod prepared;
 mod window;
 
-pub use ledger::{Ledger, Updated};
-pub use prepared::PreparedInput;
+pub use ledger::Ledger;
 pub use window::RateWindow;
 
 use crate::config::ClientConfig;
 use crate::error::HubSpotError;
-use crate::model::{BatchStatus, SimplePublicObjectBatchInput};
+use crate::model::{
+    BatchInput, BatchStatus, Category, PolicyName, SimplePublicObject,
+    SimplePublicObjectBatchInput, Written,
+};
 use crate::report::{BatchUpdateResult, FailureReason, Progress, RunStats};
 use crate::request::{self, HttpRequest};
-use crate::response::{self, Body, ResponseMeta};
+use crate::response::{self, Body, ResponseMeta, Unreadable};
 
 /// First retry delay for server errors, network errors and timeouts.
 pub const BACKOFF_BASE_MS: f64 = 500.0;
@@ -29,15 +36,36 @@ pub const TEN_SECONDLY_MS: f64 = 10_000.0;
 /// HubSpot's window for `SECONDLY`.
 pub const SECONDLY_MS: f64 = 1_000.0;
 
+/// How many of the oldest unanswered attempts have their `timeoutMs` running. Browsers open
+/// at most 6 HTTP/1.1 connections per origin and a Cloudflare Worker at most 6 at once, and
+/// both queue further requests inside `fetch()`: an attempt's clock starts once it is among
+/// the 6 oldest still unanswered, when such a client would have sent it, so time spent
+/// queued behind the others is never taken for HubSpot's silence. Where nothing queues
+/// (Node, HTTP/2) this only matters when 6 older attempts are all stuck, and then the run
+/// detects hung requests 6 at a time.
+pub const TIMED_AT_ONCE: usize = 6;
+
+/// A successful answer (a large body) is read later while the next request to send is at
+/// least this far off and others are still on the wire: the server, still answering those,
+/// then does not share the CPU with the reading (as in the benchmarks, on one machine). It is
+/// read once everything is answered, before a request is due, or before the run ends.
+/// Errors are read at once: they are small and may change what comes next.
+pub const READ_LATER_MS: f64 = 1000.0;
+
 /// What the driver should do next.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     /// Send this request now, then poll again.
     Send(Outgoing),
-    /// Nothing can be sent before this time: wait until then, or until an answer arrives.
+    /// The attempt timed out: abort it. The engine has settled it already (retry or fail);
+    /// whatever the transport reports for it later is ignored.
+    Cancel(u64),
+    /// Read the body of this heard answer and hand it over with [`Event::Body`].
+    Read(u64),
+    /// Nothing to do before this time: wait until then, or until an event.
     WaitUntil(f64),
-    /// Nothing can be sent until an answer arrives.
-    AwaitAnswer,
+    /// Nothing to do until an event.
+    AwaitEvent,
     /// The run is over: call [`Engine::finish`].
     Done,
 }
@@ -45,30 +73,46 @@ pub enum Action {
 /// A request to send, with the id to report its answer under.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outgoing {
-    /// Pass back to [`Engine::on_answer`].
+    /// Pass back in [`Event`]s.
     pub id: u64,
     /// What to send.
     pub request: HttpRequest,
 }
 
-/// How an attempt ended.
+/// What happened, as the driver tells the engine. Events about unknown ids (an attempt the
+/// engine cancelled, say) are ignored.
 #[derive(Clone, Debug, PartialEq)]
-#[allow(clippy::large_enum_variant)] // one per answer, moved once; boxing buys nothing
-pub enum Outcome {
-    /// An HTTP answer.
-    Http {
-        /// Status code (0 for a browser's opaque redirect).
+pub enum Event<T = SimplePublicObject> {
+    /// The status line and headers of request `id`'s answer arrived at `at`: everything
+    /// pacing needs (HubSpot counted the request before it answered). The body follows with
+    /// [`Event::Body`] when the engine asks for it ([`Action::Read`]).
+    Heard {
+        /// The request.
+        id: u64,
+        /// HTTP status (0 for a browser's opaque redirect).
         status: u16,
         /// The headers the engine reads.
         meta: ResponseMeta,
-        /// The body, read by the transport.
-        body: Body,
+        /// When the headers arrived (a later `at` than the `now` of the call is taken as now).
+        at: f64,
     },
-    /// No HTTP answer (connection refused or reset, DNS, CORS refusal...). The text is the
-    /// runtime's message, which must not contain the token.
-    Network(String),
-    /// The attempt exceeded `timeoutMs` and was aborted.
-    Timeout,
+    /// The body of a heard answer, read.
+    Body {
+        /// The request.
+        id: u64,
+        /// What its body held.
+        body: Body<T>,
+    },
+    /// Request `id` got no HTTP answer (connection refused or reset, DNS, CORS refusal...).
+    /// The text is the runtime's message, which must not contain the token.
+    Failed {
+        /// The request.
+        id: u64,
+        /// The runtime's message.
+        message: String,
+    },
+    /// The caller aborted: whatever is not settled fails with `ABORTED`.
+    Aborted,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -77,31 +121,36 @@ struct Batch {
     /// Attempts made so far.
     attempts: u32,
     not_before: f64,
-    /// The request body, once encoded (by [`Engine::prepare`], or at the first send); a
-    /// retry sends the same one.
-    body: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Phase {
+    /// On the wire; its timeout runs from `deadline - timeout` once it is set.
+    Sent { deadline: Option<f64> },
+    /// Its answer's headers arrived; the body waits to be read.
+    Heard { status: u16, meta: ResponseMeta },
 }
 
 #[derive(Clone, Debug, PartialEq)]
 struct InFlight {
     id: u64,
     batch: Batch,
-    /// Its answer's headers have arrived ([`Engine::on_headers`]); the body may be read later.
-    heard: bool,
+    phase: Phase,
 }
 
 /// One `update()` run.
 #[derive(Debug)]
-pub struct Engine {
+pub struct Engine<T = SimplePublicObject> {
     config: ClientConfig,
-    inputs: Vec<PreparedInput>,
+    inputs: Vec<SimplePublicObjectBatchInput>,
     generated_trace: Vec<bool>,
-    ledger: Ledger,
+    ledger: Ledger<T>,
     queue: Vec<Batch>,
     in_flight: Vec<InFlight>,
     window: Option<RateWindow>,
     paused_until: f64,
     stop: Option<HubSpotError>,
+    aborted: bool,
     stats: RunStats,
     rng: u64,
     next_id: u64,
@@ -110,58 +159,33 @@ pub struct Engine {
     headers: Vec<(String, String)>,
 }
 
-impl Engine {
+impl<T: Written> Engine<T> {
     /// Starts a run over validated `inputs` at time `now`. `seed` drives backoff jitter and
     /// the trace ids the engine adds to inputs that have none (so every result can be tied
     /// to its input; they are removed from the results the caller sees).
     pub fn new(
         config: ClientConfig,
-        inputs: Vec<SimplePublicObjectBatchInput>,
-        now: f64,
-        seed: u64,
-    ) -> Self {
-        let mut prepared = Vec::with_capacity(inputs.len());
-        for input in &inputs {
-            prepared.push(PreparedInput::from_model(input));
-        }
-        Self::with_prepared(config, prepared, now, seed)
-    }
-
-    /// [`Engine::new`] over inputs already prepared (see [`PreparedInput`]): what the wasm
-    /// glue's fast path reads straight from `JSON.stringify(inputs)`.
-    pub fn with_prepared(
-        config: ClientConfig,
-        mut inputs: Vec<PreparedInput>,
+        mut inputs: Vec<SimplePublicObjectBatchInput>,
         now: f64,
         seed: u64,
     ) -> Self {
         let mut rng = seed ^ 0x9E37_79B9_7F4A_7C15;
         let prefix = trace_prefix(&inputs, &mut rng);
         let mut generated_trace = vec![false; inputs.len()];
-        for (i, input) in inputs.iter_mut().enumerate() {
+        for ((i, input), generated) in inputs.iter_mut().enumerate().zip(&mut generated_trace) {
             if input.object_write_trace_id.is_none() {
-                // Not format!: this runs once per input before the first request leaves.
-                let mut id = String::with_capacity(prefix.len() + 6);
-                id.push_str(&prefix);
-                crate::json::write_int(&mut id, i as u64, false);
-                input.object_write_trace_id = Some(id);
-                if let Some(g) = generated_trace.get_mut(i) {
-                    *g = true;
-                }
+                input.object_write_trace_id = Some(format!("{prefix}{i}"));
+                *generated = true;
             }
         }
-        // A loop over `iter_mut` + `mem::take`, not `into_iter().map().collect()`: that links
-        // an in-place collect and an `IntoIter<Vec<usize>>` drop for this one use.
-        let mut chunks = request::chunk_indexes(inputs.len(), config.batch_size);
-        let mut queue = Vec::with_capacity(chunks.len());
-        for indexes in chunks.iter_mut() {
-            queue.push(Batch {
-                indexes: std::mem::take(indexes),
+        let queue: Vec<Batch> = request::chunk_indexes(inputs.len(), config.batch_size)
+            .into_iter()
+            .map(|indexes| Batch {
+                indexes,
                 attempts: 0,
                 not_before: now,
-                body: None,
-            });
-        }
+            })
+            .collect();
         let stats = RunStats {
             batches: queue.len() as u32,
             ..RunStats::default()
@@ -180,6 +204,7 @@ impl Engine {
             in_flight: Vec::new(),
             paused_until: now,
             stop: None,
+            aborted: false,
             stats,
             rng,
             next_id: 1,
@@ -192,58 +217,151 @@ impl Engine {
         self.ledger.progress()
     }
 
-    /// The objects of the inputs updated since the last call, with their input positions (in
-    /// the order they were updated, not input order) and where each stood in its answer.
-    /// Taken objects are left out of [`Engine::finish`]'s `results`: a driver that converts
-    /// them as they come puts them back in input order itself (the wasm glue does, so the
-    /// last answer leaves little to convert and no second copy is kept).
-    pub fn take_updated(&mut self) -> Updated {
-        self.ledger.take_updated()
-    }
-
     /// Counters so far.
     pub fn stats(&self) -> &RunStats {
         &self.stats
     }
 
-    /// Number of requests awaiting an answer.
-    pub fn in_flight(&self) -> usize {
-        self.in_flight.len()
+    /// What happened, at time `now`.
+    pub fn handle(&mut self, now: f64, event: Event<T>) {
+        match event {
+            Event::Heard {
+                id,
+                status,
+                meta,
+                at,
+            } => {
+                let at = if at.is_finite() { at.min(now) } else { now };
+                let Some(f) = self.in_flight.iter_mut().find(|f| f.id == id) else {
+                    return;
+                };
+                if !matches!(f.phase, Phase::Sent { .. }) {
+                    return;
+                }
+                self.pace(id, &meta, at);
+                if let Some(f) = self.in_flight.iter_mut().find(|f| f.id == id) {
+                    f.phase = Phase::Heard { status, meta };
+                }
+                self.arm_deadlines(now);
+            }
+            Event::Body { id, body } => {
+                let Some(pos) = self
+                    .in_flight
+                    .iter()
+                    .position(|f| f.id == id && matches!(f.phase, Phase::Heard { .. }))
+                else {
+                    return;
+                };
+                let f = self.in_flight.remove(pos);
+                if let Phase::Heard { status, meta } = f.phase {
+                    self.on_http(f.batch, status, meta, body, now);
+                }
+            }
+            Event::Failed { id, message } => {
+                let Some(pos) = self
+                    .in_flight
+                    .iter()
+                    .position(|f| f.id == id && matches!(f.phase, Phase::Sent { .. }))
+                else {
+                    return;
+                };
+                let f = self.in_flight.remove(pos);
+                self.arm_deadlines(now);
+                if let Some(w) = self.window.as_mut() {
+                    w.on_answer(id, now);
+                }
+                let reason = FailureReason::new(
+                    None,
+                    Category::NetworkError,
+                    format!("no answer from HubSpot: {message}"),
+                );
+                let delay = self.backoff(f.batch.attempts);
+                self.retry_or_fail(f.batch, reason, now + delay);
+            }
+            Event::Aborted => self.abort(),
+        }
     }
 
     /// What to do at time `now`.
     pub fn poll(&mut self, now: f64) -> Action {
-        if self.queue.is_empty() {
-            return if self.in_flight.is_empty() {
-                Action::Done
-            } else {
-                Action::AwaitAnswer
-            };
+        if let Some(id) = self.expire(now) {
+            return Action::Cancel(id);
         }
-        // Requests whose answers have arrived but wait to be read are no longer on the wire.
-        if self.in_flight.iter().filter(|f| !f.heard).count() >= self.config.concurrency {
-            return Action::AwaitAnswer;
+        let next_send = self.next_send(now);
+        if next_send == Some(now) {
+            if let Some(out) = self.send(now) {
+                return Action::Send(out);
+            }
+        }
+        let on_the_wire = self
+            .in_flight
+            .iter()
+            .any(|f| matches!(f.phase, Phase::Sent { .. }));
+        let read_later = !self.queue.is_empty()
+            && on_the_wire
+            && next_send.is_some_and(|t| t - now >= READ_LATER_MS);
+        for f in &self.in_flight {
+            if let Phase::Heard { status, .. } = f.phase {
+                if !(read_later && response::is_batch_status(status)) {
+                    return Action::Read(f.id);
+                }
+            }
+        }
+        let deadline = self
+            .in_flight
+            .iter()
+            .filter_map(|f| match f.phase {
+                Phase::Sent { deadline } => deadline,
+                Phase::Heard { .. } => None,
+            })
+            .fold(f64::INFINITY, f64::min);
+        let mut wake = deadline;
+        if let Some(t) = next_send {
+            wake = wake.min(t);
+        }
+        if read_later {
+            // The answers waiting to be read are read before the next send is due.
+            if let Some(t) = next_send {
+                wake = wake.min(t - READ_LATER_MS);
+            }
+        }
+        if wake.is_finite() {
+            Action::WaitUntil(wake.max(now))
+        } else if self.in_flight.is_empty() && self.queue.is_empty() {
+            Action::Done
+        } else {
+            Action::AwaitEvent
+        }
+    }
+
+    /// When the next request may leave: `None` while nothing can be sent before an event
+    /// (nothing queued, `concurrency` reached, or the window waiting for answers).
+    fn next_send(&mut self, now: f64) -> Option<f64> {
+        if self.queue.is_empty() {
+            return None;
+        }
+        let on_the_wire = self
+            .in_flight
+            .iter()
+            .filter(|f| matches!(f.phase, Phase::Sent { .. }))
+            .count();
+        if on_the_wire >= self.config.concurrency {
+            return None;
         }
         let window_free = match self.window.as_mut() {
-            Some(w) => w.next_free(now),
-            None => Some(now),
+            Some(w) => w.next_free(now)?,
+            None => now,
         };
-        let Some(window_free) = window_free else {
-            return Action::AwaitAnswer;
-        };
-        let gate = window_free.max(self.paused_until);
         let earliest = self
             .queue
             .iter()
             .map(|b| b.not_before)
             .fold(f64::INFINITY, f64::min);
-        let at = gate.max(earliest);
-        if at > now {
-            return Action::WaitUntil(at);
-        }
-        let Some(pos) = self.queue.iter().position(|b| b.not_before <= now) else {
-            return Action::WaitUntil(earliest);
-        };
+        Some(window_free.max(self.paused_until).max(earliest).max(now))
+    }
+
+    fn send(&mut self, now: f64) -> Option<Outgoing> {
+        let pos = self.queue.iter().position(|b| b.not_before <= now)?;
         let mut batch = self.queue.remove(pos);
         batch.attempts += 1;
         if batch.attempts > 1 {
@@ -255,76 +373,65 @@ impl Engine {
         if let Some(w) = self.window.as_mut() {
             w.on_send(id);
         }
-        let body = match &batch.body {
-            Some(body) => body.clone(),
-            None => {
-                let body = self.encode(&batch.indexes);
-                batch.body = Some(body.clone());
-                body
-            }
-        };
         let request = HttpRequest {
             url: self.url.clone(),
             method: "POST",
             headers: self.headers.clone(),
-            body,
+            body: self.body(&batch.indexes),
             input_indexes: batch.indexes.clone(),
         };
         self.in_flight.push(InFlight {
             id,
             batch,
-            heard: false,
+            phase: Phase::Sent { deadline: None },
         });
-        Action::Send(Outgoing { id, request })
+        self.arm_deadlines(now);
+        Some(Outgoing { id, request })
     }
 
-    fn encode(&self, indexes: &[usize]) -> String {
-        prepared::encode_body(indexes.iter().filter_map(|&i| self.inputs.get(i)))
+    fn body(&self, indexes: &[usize]) -> BatchInput<SimplePublicObjectBatchInput> {
+        request::body_of(&self.inputs, indexes)
     }
 
-    /// Encodes ahead the bodies of the next requests to send (as many as may be in flight at
-    /// once), and returns how many it encoded. For a driver with time on its hands (waiting
-    /// for the window with nothing in flight): the next window then leaves at the pace of its
-    /// slots, without building each body as its slot frees.
-    pub fn prepare(&mut self) -> usize {
-        let mut done = 0;
-        for pos in 0..self.queue.len().min(self.config.concurrency) {
-            let Some(batch) = self.queue.get(pos) else {
-                break;
-            };
-            if batch.body.is_none() {
-                let body = self.encode(&batch.indexes);
-                if let Some(batch) = self.queue.get_mut(pos) {
-                    batch.body = Some(body);
-                }
-                done += 1;
+    /// Starts the timeouts of the oldest attempts on the wire that have none yet.
+    fn arm_deadlines(&mut self, now: f64) {
+        let timeout = self.config.timeout_ms;
+        for f in self
+            .in_flight
+            .iter_mut()
+            .filter(|f| matches!(f.phase, Phase::Sent { .. }))
+            .take(TIMED_AT_ONCE)
+        {
+            if let Phase::Sent { deadline: d @ None } = &mut f.phase {
+                *d = Some(now + timeout);
             }
         }
-        done
     }
 
-    /// Requests waiting to be sent (first attempts, retries and split halves).
-    pub fn queued(&self) -> usize {
-        self.queue.len()
-    }
-
-    /// The status line and headers of request `id`'s answer arrived at `heard`: everything
-    /// pacing needs (its slot frees one interval after `heard`, HubSpot's rate-limit headers
-    /// are read). The outcome itself follows with [`Engine::on_answer_heard`], so a driver may
-    /// put off reading a large body while it has better things to do; meanwhile the request
-    /// no longer counts against `concurrency`. Unknown ids are ignored.
-    pub fn on_headers(&mut self, id: u64, meta: &ResponseMeta, heard: f64) {
-        let Some(f) = self.in_flight.iter_mut().find(|f| f.id == id) else {
-            return;
-        };
-        if !heard.is_finite() {
-            return; // on_answer_heard will take `now` instead
+    /// Settles the first attempt whose deadline has passed as a timeout.
+    fn expire(&mut self, now: f64) -> Option<u64> {
+        let pos = self.in_flight.iter().position(
+            |f| matches!(f.phase, Phase::Sent { deadline: Some(d) } if d <= now),
+        )?;
+        let f = self.in_flight.remove(pos);
+        self.arm_deadlines(now);
+        if let Some(w) = self.window.as_mut() {
+            w.on_answer(f.id, now);
         }
-        f.heard = true;
-        self.pace(id, meta, heard);
+        let reason = FailureReason::new(
+            None,
+            Category::Timeout,
+            format!(
+                "no answer within timeoutMs ({} ms)",
+                self.config.timeout_ms as u64
+            ),
+        );
+        let delay = self.backoff(f.batch.attempts);
+        self.retry_or_fail(f.batch, reason, now + delay);
+        Some(f.id)
     }
 
-    /// The window's part of an HTTP answer heard at `heard`. Idempotent.
+    /// The window's part of an answer heard at `heard`.
     fn pace(&mut self, id: u64, meta: &ResponseMeta, heard: f64) {
         if let Some(w) = self.window.as_mut() {
             w.on_answer(id, heard);
@@ -337,55 +444,7 @@ impl Engine {
         }
     }
 
-    /// Feeds back how request `id` ended, at time `now`. Unknown ids are ignored.
-    pub fn on_answer(&mut self, id: u64, outcome: Outcome, now: f64) {
-        self.on_answer_heard(id, outcome, now, now);
-    }
-
-    /// [`Engine::on_answer`] for a driver that knows when the answer reached it: `heard` is
-    /// when its status line and headers arrived (for a failure, when the failure was seen),
-    /// `now` is later, once its body was read. Pacing counts from `heard`, which is safe
-    /// because HubSpot counted the request before it answered; a `heard` after `now` is
-    /// taken as `now`.
-    pub fn on_answer_heard(&mut self, id: u64, outcome: Outcome, heard: f64, now: f64) {
-        let Some(pos) = self.in_flight.iter().position(|f| f.id == id) else {
-            return;
-        };
-        let InFlight { batch, .. } = self.in_flight.remove(pos);
-        let heard = heard.min(now);
-        match outcome {
-            Outcome::Http { status, meta, body } => {
-                self.pace(id, &meta, heard);
-                self.on_http(batch, status, meta, body, now)
-            }
-            Outcome::Network(message) => {
-                if let Some(w) = self.window.as_mut() {
-                    w.on_answer(id, heard);
-                }
-                let reason = FailureReason::new(
-                    None,
-                    "NETWORK_ERROR",
-                    format!("no answer from HubSpot: {message}"),
-                );
-                let delay = self.backoff(batch.attempts);
-                self.retry_or_fail(batch, reason, now + delay);
-            }
-            Outcome::Timeout => {
-                if let Some(w) = self.window.as_mut() {
-                    w.on_answer(id, heard);
-                }
-                // Not format!: `u64` Display is linked for this message alone.
-                let mut message = String::from("no answer within timeoutMs (");
-                crate::json::write_int(&mut message, self.config.timeout_ms as u64, false);
-                message.push_str(" ms)");
-                let reason = FailureReason::new(None, "TIMEOUT", message);
-                let delay = self.backoff(batch.attempts);
-                self.retry_or_fail(batch, reason, now + delay);
-            }
-        }
-    }
-
-    fn on_http(&mut self, batch: Batch, status: u16, meta: ResponseMeta, body: Body, now: f64) {
+    fn on_http(&mut self, batch: Batch, status: u16, meta: ResponseMeta, body: Body<T>, now: f64) {
         let body = match body {
             Body::Batch(answer) if response::is_batch_status(status) => {
                 self.ledger.apply(
@@ -401,21 +460,16 @@ impl Engine {
         };
         let error = response::body_error(status, &body);
         match status {
-            200 | 207 => {
+            200 | 207 | 500 | 502 | 503 | 504 => {
                 let delay = self.backoff(batch.attempts);
                 self.retry_or_fail(batch, FailureReason::from_error(&error), now + delay);
             }
             429 => self.on_rate_limited(batch, &meta, error, now),
-            500 | 502 | 503 | 504 => {
-                let delay = self.backoff(batch.attempts);
-                self.retry_or_fail(batch, FailureReason::from_error(&error), now + delay);
-            }
             401 | 403 => self.stop_run(batch, error),
             // A client error whose JSON body was cut off says nothing reliable: the connection
             // failed mid-answer. Nothing is applied on a 4xx, so asking again is safe, and
             // failing the batch could fail valid inputs.
-            400..=499 if matches!(&body, Body::Unreadable(why) if why == response::TRUNCATED_JSON) =>
-            {
+            400..=499 if matches!(body, Body::Unreadable(Unreadable::TruncatedJson)) => {
                 let delay = self.backoff(batch.attempts);
                 self.retry_or_fail(batch, FailureReason::from_error(&error), now + delay);
             }
@@ -423,7 +477,6 @@ impl Engine {
                 self.split(batch, &error, now)
             }
             0 | 300..=399 => {
-                // Pieces pushed, not two `format!`s.
                 let mut message = String::from("HubSpot answered with a redirect");
                 if let Some(location) = meta.location.as_deref() {
                     message.push_str(" to ");
@@ -432,7 +485,7 @@ impl Engine {
                 message
                     .push_str("; not followed, so the Authorization header stays with its origin");
                 let reason =
-                    FailureReason::new((status != 0).then_some(status), "REDIRECT", message);
+                    FailureReason::new((status != 0).then_some(status), Category::Redirect, message);
                 self.fail_batch(&batch, &reason);
             }
             _ => self.fail_batch(&batch, &FailureReason::from_error(&error)),
@@ -447,16 +500,11 @@ impl Engine {
         now: f64,
     ) {
         self.stats.rate_limited += 1;
-        let policy = error.policy_name.as_deref().unwrap_or("");
-        if policy == "DAILY" {
-            return self.stop_run(batch, error);
-        }
-        let window = match policy {
-            "SECONDLY" => SECONDLY_MS,
+        let window = match error.policy_name {
+            Some(PolicyName::Daily) => return self.stop_run(batch, error),
+            Some(PolicyName::Secondly) => SECONDLY_MS,
             _ => meta.rate_interval_ms.unwrap_or(TEN_SECONDLY_MS),
         };
-        // Capped like Retry-After: a hostile or broken header must not park the run forever
-        // (or overflow a JS timer, which then fires at once and spins).
         let wait = meta
             .retry_after
             .as_deref()
@@ -475,10 +523,8 @@ impl Engine {
     fn stop_run(&mut self, batch: Batch, error: HubSpotError) {
         let reason = FailureReason::from_error(&error);
         self.fail_batch(&batch, &reason);
-        // By reference: `for b in vec` links an `IntoIter<Batch>` drop.
-        let queue = std::mem::take(&mut self.queue);
-        for b in &queue {
-            self.fail_batch(b, &reason);
+        for b in std::mem::take(&mut self.queue) {
+            self.fail_batch(&b, &reason);
         }
         if self.stop.is_none() {
             self.stop = Some(error);
@@ -489,43 +535,27 @@ impl Engine {
         // HubSpot names the offending properties but not the inputs. Inputs that set none of
         // them are probably valid and go together; the rest are halved until each offender
         // stands alone. This only routes requests: the verdict is always HubSpot's.
-        // Loops rather than `filter_map().collect()`, `partition` and `for x in vec![..]`:
-        // each of those links its own generic instance for this one use.
-        let mut named: Vec<&str> = Vec::new();
-        for d in &error.errors {
-            if let Some(n) = d.in_.as_deref() {
-                named.push(n);
-            }
-        }
-        let mut suspect = Vec::new();
-        let mut clean = Vec::new();
-        for &i in &batch.indexes {
-            let hit = self.inputs.get(i).is_some_and(|x| x.sets_any(&named));
-            if hit {
-                suspect.push(i);
-            } else {
-                clean.push(i);
-            }
-        }
+        let named: Vec<&str> = error.errors.iter().filter_map(|d| d.in_.as_deref()).collect();
+        let (suspect, clean): (Vec<usize>, Vec<usize>) =
+            batch.indexes.iter().partition(|&&i| {
+                self.inputs
+                    .get(i)
+                    .is_some_and(|x| x.properties.0.iter().any(|(k, _)| named.contains(&k.as_str())))
+            });
         let (first, second) = if !suspect.is_empty() && !clean.is_empty() {
             (clean, suspect)
         } else {
-            let mid = batch.indexes.len() / 2;
-            let (a, b) = batch.indexes.split_at(mid);
+            let (a, b) = batch.indexes.split_at(batch.indexes.len() / 2);
             (a.to_vec(), b.to_vec())
         };
-        self.enqueue_part(first, now);
-        self.enqueue_part(second, now);
-    }
-
-    fn enqueue_part(&mut self, indexes: Vec<usize>, now: f64) {
-        self.stats.batches += 1;
-        self.enqueue(Batch {
-            indexes,
-            attempts: 0,
-            not_before: now,
-            body: None,
-        });
+        for indexes in [first, second] {
+            self.stats.batches += 1;
+            self.enqueue(Batch {
+                indexes,
+                attempts: 0,
+                not_before: now,
+            });
+        }
     }
 
     fn retry_or_fail(&mut self, mut batch: Batch, reason: FailureReason, not_before: f64) {
@@ -574,51 +604,53 @@ impl Engine {
         (self.rng >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    /// Ends the run after the caller aborted: whatever is not settled fails with `ABORTED`.
-    /// Inputs of requests in flight may or may not have been applied by HubSpot; their
-    /// message says so.
-    pub fn abort(&mut self) {
-        let in_flight = std::mem::take(&mut self.in_flight);
-        for f in &in_flight {
+    /// Whatever is not settled fails with `ABORTED`. Inputs of requests in flight may or
+    /// may not have been applied by HubSpot; their message says so.
+    fn abort(&mut self) {
+        self.aborted = true;
+        for f in std::mem::take(&mut self.in_flight) {
             self.fail_batch(
                 &f.batch,
                 &FailureReason::new(
                     None,
-                    "ABORTED",
+                    Category::Aborted,
                     "aborted while its request was in flight; HubSpot may or may not have applied it",
                 ),
             );
         }
-        let reason = FailureReason::new(None, "ABORTED", "aborted before this input was sent");
-        let queue = std::mem::take(&mut self.queue);
-        for b in &queue {
-            self.fail_batch(b, &reason);
+        let reason = FailureReason::new(
+            None,
+            Category::Aborted,
+            "aborted before this input was sent",
+        );
+        for b in std::mem::take(&mut self.queue) {
+            self.fail_batch(&b, &reason);
         }
     }
 
+    /// Whether [`Event::Aborted`] ended the run.
+    pub fn aborted(&self) -> bool {
+        self.aborted
+    }
+
     /// The result at time `now`. `Err` when a 401, 403 or daily limit stopped the run before
-    /// anything was updated (contract point 6).
-    pub fn finish(self, now: f64) -> Result<BatchUpdateResult, HubSpotError> {
+    /// anything was updated (contract point 6). After an abort: the result, `CANCELED`.
+    pub fn finish(self, now: f64) -> Result<BatchUpdateResult<T>, HubSpotError> {
         if let Some(stop) = &self.stop {
-            if self.ledger.updated() == 0 {
+            if self.ledger.updated() == 0 && !self.aborted {
                 return Err(stop.clone());
             }
         }
-        let status = if self.stop.is_some() {
+        let status = if self.stop.is_some() || self.aborted {
             BatchStatus::Canceled
         } else {
             BatchStatus::Complete
         };
-        Ok(self.into_result(status, now))
-    }
-
-    /// The result, whatever state the run is in (used after an abort).
-    pub fn into_result(self, status: BatchStatus, now: f64) -> BatchUpdateResult {
         let mut stats = self.stats;
         stats.duration_ms = (now - self.started_at).max(0.0);
         let (results, failed, errors) = self.ledger.finish(&self.inputs);
         let started = crate::time::iso8601(self.started_at);
-        BatchUpdateResult {
+        Ok(BatchUpdateResult {
             status,
             results,
             num_errors: errors.len(),
@@ -628,7 +660,7 @@ impl Engine {
             completed_at: crate::time::iso8601(now),
             failed,
             stats,
-        }
+        })
     }
 }
 
@@ -643,7 +675,7 @@ fn next_random(mut x: u64) -> u64 {
 }
 
 /// A trace-id prefix that no caller-given trace id starts with.
-fn trace_prefix(inputs: &[PreparedInput], rng: &mut u64) -> String {
+fn trace_prefix(inputs: &[SimplePublicObjectBatchInput], rng: &mut u64) -> String {
     loop {
         *rng = next_random(*rng);
         let prefix = format!("hsb-{:08x}-", *rng >> 32);
@@ -660,19 +692,18 @@ fn trace_prefix(inputs: &[PreparedInput], rng: &mut u64) -> String {
 /// Whether a whole-batch rejection may be caused by individual inputs, so splitting helps.
 fn splittable(error: &HubSpotError) -> bool {
     matches!(
-        error.category.as_deref(),
-        Some("VALIDATION_ERROR") | Some("CONFLICT")
+        error.category,
+        Some(Category::ValidationError) | Some(Category::Conflict)
     )
 }
 
 /// `scheme://host[:port]` of a URL, so messages never carry a path or query.
 fn origin_of(url: &str) -> String {
-    match crate::text::split_once(url, "://") {
+    match url.split_once("://") {
         Some((scheme, rest)) => {
-            let end = crate::text::find_any(rest, b"/?#").unwrap_or(rest.len());
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
             let authority = rest.get(..end).unwrap_or_default();
-            // No `char` pattern (`rsplit('@')`): it links std's searcher and `memrchr`.
-            let host = crate::text::rsplit_once(authority, "@").map_or(authority, |(_, h)| h);
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
             format!("{scheme}://{host}")
         }
         None => "another location".to_owned(),
