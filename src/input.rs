@@ -7,7 +7,6 @@
 use crate::error::HubSpotError;
 use crate::model::{Map, SimplePublicObjectBatchInput};
 
-
 /// A value as the caller gave it: the JS types a property value or field may hold.
 ///
 /// In the npm build the glue describes the caller's JS values (catching whatever a getter or a
@@ -291,26 +290,61 @@ pub fn plain_decimal(repr: &str) -> String {
     out
 }
 
-/// Formats one property value as the string HubSpot stores (contract point 7). `Err` holds
-/// the reason, without the path; callers prefix it.
-pub fn format_value(value: &Value) -> Result<String, String> {
+/// Why a property value cannot be stored: the message, and for an array the element at
+/// fault.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValueError {
+    /// The array element at fault, if any.
+    pub element: Option<usize>,
+    /// What is wrong, for people.
+    pub message: String,
+}
+
+impl ValueError {
+    fn new(message: String) -> Self {
+        ValueError {
+            element: None,
+            message,
+        }
+    }
+
+    /// What follows the value's path in a message: `: why`, or `[i]: why` for an element.
+    pub fn after_path(&self) -> String {
+        match self.element {
+            Some(i) => format!("[{i}]: {}", self.message),
+            None => format!(": {}", self.message),
+        }
+    }
+}
+
+/// Formats one property value as the string HubSpot stores (contract point 7).
+pub fn format_value(value: &Value) -> Result<String, ValueError> {
     match value {
         Value::Str(s) => Ok(s.clone()),
         Value::Number(n) if n.is_finite() => Ok(format_number(*n)),
-        Value::Number(n) => Err(format!("expected a finite number, got {}", js_number(*n))),
+        Value::Number(n) => Err(ValueError::new(format!(
+            "expected a finite number, got {}",
+            js_number(*n)
+        ))),
         Value::Bool(b) => Ok(if *b { "true" } else { "false" }.to_owned()),
         Value::Date(ms) if ms.is_finite() => Ok(format_number(ms.trunc())),
-        Value::Date(_) => Err("expected a valid Date, got an Invalid Date".to_owned()),
+        Value::Date(_) => Err(ValueError::new(
+            "expected a valid Date, got an Invalid Date".to_owned(),
+        )),
         Value::Null => Ok(String::new()),
         Value::List(items) => {
             let mut out = String::new();
             for (i, item) in items.iter().enumerate() {
-                let Value::Str(s) = item else {
-                    return Err(format!("[{i}]: expected string, got {}", type_name(item)));
+                let element = |message: String| ValueError {
+                    element: Some(i),
+                    message,
                 };
-                if crate::text::has_byte(s, b';') {
-                    return Err(format!(
-                        "[{i}]: contains \";\", which HubSpot uses to separate the values of a multi-select property"
+                let Value::Str(s) = item else {
+                    return Err(element(format!("expected string, got {}", type_name(item))));
+                };
+                if s.contains(';') {
+                    return Err(element(
+                        "contains \";\", which HubSpot uses to separate the values of a multi-select property".to_owned(),
                     ));
                 }
                 if i > 0 {
@@ -320,7 +354,10 @@ pub fn format_value(value: &Value) -> Result<String, String> {
             }
             Ok(out)
         }
-        other => Err(format!("{EXPECTED_VALUE}, got {}", type_name(other))),
+        other => Err(ValueError::new(format!(
+            "{EXPECTED_VALUE}, got {}",
+            type_name(other)
+        ))),
     }
 }
 
@@ -473,8 +510,8 @@ fn validate_one(
             Err(reason) => {
                 let mut path = format!("inputs[{index}].properties");
                 push_key(&mut path, name);
-                let sep = if reason.starts_with("[") { "" } else { ": " };
-                return Err(HubSpotError::invalid_input(format!("{path}{sep}{reason}")));
+                path.push_str(&reason.after_path());
+                return Err(HubSpotError::invalid_input(path));
             }
         }
     }

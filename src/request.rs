@@ -166,7 +166,10 @@ mod tests {
         inputs[1].object_write_trace_id = Some("t-2".into());
         let reqs = build_batch_update_requests(&inputs, &ClientConfig::default());
         let text = reqs[0].body_json();
-        assert!(text.starts_with(r#"{"inputs":[{"id":"1","properties":{"dealname":"Deal \"1\"\n"}}"#), "{text}");
+        assert!(
+            text.starts_with(r#"{"inputs":[{"id":"1","properties":{"dealname":"Deal \"1\"\n"}}"#),
+            "{text}"
+        );
         let parsed: BatchInputSimplePublicObjectBatchInput = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed.inputs, inputs);
     }

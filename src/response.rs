@@ -7,7 +7,7 @@
 
 use crate::error::{ErrorCode, HubSpotError};
 use crate::input::parse_decimal;
-use crate::model::{self, BatchResponse, ErrorDetail};
+use crate::model::{self, BatchResponse};
 
 /// What a transport read from a response body, through its JSON reader.
 #[derive(Clone, Debug, PartialEq)]
@@ -193,10 +193,12 @@ pub fn read_body<T: serde::de::DeserializeOwned>(status: u16, text: &str) -> Bod
         match serde_json::from_value::<model::Error>(value) {
             Ok(mut e) => {
                 if e.errors.as_ref().is_none_or(Vec::is_empty) {
-                    let details = embedded_details(&e.message)
-                        .and_then(|t| serde_json::from_str::<Vec<model::PropertyValueError>>(t).ok());
+                    let details = embedded_details(&e.message).and_then(|t| {
+                        serde_json::from_str::<Vec<model::PropertyValueError>>(t).ok()
+                    });
                     if let Some(details) = details {
-                        e.errors = Some(details.into_iter().map(ErrorDetail::from).collect());
+                        e.errors =
+                            Some(details.into_iter().map(model::ErrorDetail::from).collect());
                     }
                 }
                 Body::Error(e)

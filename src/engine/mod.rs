@@ -410,9 +410,10 @@ impl<T: Written> Engine<T> {
 
     /// Settles the first attempt whose deadline has passed as a timeout.
     fn expire(&mut self, now: f64) -> Option<u64> {
-        let pos = self.in_flight.iter().position(
-            |f| matches!(f.phase, Phase::Sent { deadline: Some(d) } if d <= now),
-        )?;
+        let pos = self
+            .in_flight
+            .iter()
+            .position(|f| matches!(f.phase, Phase::Sent { deadline: Some(d) } if d <= now))?;
         let f = self.in_flight.remove(pos);
         self.arm_deadlines(now);
         if let Some(w) = self.window.as_mut() {
@@ -484,8 +485,11 @@ impl<T: Written> Engine<T> {
                 }
                 message
                     .push_str("; not followed, so the Authorization header stays with its origin");
-                let reason =
-                    FailureReason::new((status != 0).then_some(status), Category::Redirect, message);
+                let reason = FailureReason::new(
+                    (status != 0).then_some(status),
+                    Category::Redirect,
+                    message,
+                );
                 self.fail_batch(&batch, &reason);
             }
             _ => self.fail_batch(&batch, &FailureReason::from_error(&error)),
@@ -535,13 +539,19 @@ impl<T: Written> Engine<T> {
         // HubSpot names the offending properties but not the inputs. Inputs that set none of
         // them are probably valid and go together; the rest are halved until each offender
         // stands alone. This only routes requests: the verdict is always HubSpot's.
-        let named: Vec<&str> = error.errors.iter().filter_map(|d| d.in_.as_deref()).collect();
-        let (suspect, clean): (Vec<usize>, Vec<usize>) =
-            batch.indexes.iter().partition(|&&i| {
-                self.inputs
-                    .get(i)
-                    .is_some_and(|x| x.properties.0.iter().any(|(k, _)| named.contains(&k.as_str())))
-            });
+        let named: Vec<&str> = error
+            .errors
+            .iter()
+            .filter_map(|d| d.in_.as_deref())
+            .collect();
+        let (suspect, clean): (Vec<usize>, Vec<usize>) = batch.indexes.iter().partition(|&&i| {
+            self.inputs.get(i).is_some_and(|x| {
+                x.properties
+                    .0
+                    .iter()
+                    .any(|(k, _)| named.contains(&k.as_str()))
+            })
+        });
         let (first, second) = if !suspect.is_empty() && !clean.is_empty() {
             (clean, suspect)
         } else {

@@ -79,17 +79,21 @@ pub fn to_js(e: &CoreError) -> JsValue {
     if let Some(s) = e.status {
         set(&v, "status", &f64::from(s).into());
     }
-    set_opt(&v, "category", &e.category);
+    if let Some(c) = &e.category {
+        set(&v, "category", &c.as_str().into());
+    }
     set_opt(&v, "subCategory", &e.sub_category);
     set_opt(&v, "correlationId", &e.correlation_id);
-    set_opt(&v, "policyName", &e.policy_name);
+    if let Some(p) = &e.policy_name {
+        set(&v, "policyName", &p.as_str().into());
+    }
     if !e.errors.is_empty() {
-        if let Ok(errors) = super::convert::to_js(&e.errors) {
+        if let Ok(errors) = super::values::to_js(&e.errors) {
             set(&v, "errors", &errors);
         }
     }
     if let Some(ctx) = &e.context {
-        if let Ok(c) = super::convert::to_js(ctx) {
+        if let Ok(c) = super::values::to_js(ctx) {
             set(&v, "context", &c);
         }
     }

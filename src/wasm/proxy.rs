@@ -6,30 +6,24 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::{convert, errors, transport, RunOptions};
+use super::{errors, transport, values, RunOptions};
 use crate::config::ClientConfig;
-use crate::engine::Outcome;
 use crate::error::HubSpotError;
+use crate::model::{self, BatchInput, SimplePublicObjectBatchInput};
 use crate::proxy::{
     bad_body, error_body, parse_proxy_options, status_for_error, ProxyConfig, Refusal, Route,
 };
-use crate::request::{batch_update_url, encode_body, headers, HttpRequest};
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = JSON, js_name = stringify, catch)]
-    fn json_stringify(v: &JsValue) -> Result<JsValue, JsValue>;
-}
+use crate::request::{batch_update_url, headers};
 
 /// Creates the edge proxy's request handler. Throws `INVALID_CONFIG` for bad options.
 #[wasm_bindgen(js_name = createBatchUpdateHandler, unchecked_return_type = "(request: Request) => Promise<Response>")]
 pub fn create_batch_update_handler(
     #[wasm_bindgen(unchecked_param_type = "ProxyOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let entries = convert::options_entries(&options, "options", HubSpotError::invalid_config)
+    let entries = values::option_entries(&options, "options", HubSpotError::invalid_config)
         .map_err(|e| errors::to_js(&e))?;
     let config = parse_proxy_options(&entries).map_err(|e| errors::to_js(&e))?;
-    let fetch = convert::function_field(&options, "fetch");
+    let fetch = values::function_field(&options, "fetch");
     let handler = Closure::<dyn FnMut(JsValue) -> Promise>::new(move |request: JsValue| {
         let (config, fetch) = (config.clone(), fetch.clone());
         future_to_promise(async move { Ok(handle(&config, fetch, request).await) })
@@ -39,12 +33,12 @@ pub fn create_batch_update_handler(
 
 async fn handle(config: &ProxyConfig, fetch: Option<Function>, request: JsValue) -> JsValue {
     let Ok(request) = request.dyn_into::<web_sys::Request>() else {
-        return respond(400, &bad_body("expected a Request").body(), &[]);
+        return respond_error(400, &bad_body("expected a Request").body(), &[]);
     };
     let origin = request.headers().get("origin").ok().flatten();
     let cors = |preflight| config.cors_headers(origin.as_deref(), preflight);
     let refuse = |r: Refusal| {
-        respond(
+        respond_error(
             r.status,
             &r.body(),
             &config.cors_headers(origin.as_deref(), false),
@@ -80,14 +74,14 @@ async fn handle(config: &ProxyConfig, fetch: Option<Function>, request: JsValue)
         Route::Forward(object_type) => {
             forward(config, fetch, &object_type, &text, &cors(false)).await
         }
-        _ => match js_sys::JSON::parse(&text) {
+        _ => match values::json_parse(&JsValue::from_str(&text)) {
             Ok(body) => run_at_edge(config, fetch, body, &cors(false)).await,
             Err(_) => refuse(bad_body("the body is not JSON")),
         },
     }
 }
 
-/// Validates a HubSpot batch body, re-encodes it (dropping anything HubSpot does not
+/// Validates a HubSpot batch body, writes it again (dropping anything HubSpot does not
 /// define) and sends it with the token.
 async fn forward(
     config: &ProxyConfig,
@@ -96,8 +90,11 @@ async fn forward(
     text: &str,
     cors: &[(String, String)],
 ) -> JsValue {
-    let Ok(batch) = crate::read::from_str(text, crate::read::batch_input_body) else {
-        return respond(
+    let batch = values::json_parse(&JsValue::from_str(text))
+        .ok()
+        .and_then(|v| values::from_js::<BatchInput<SimplePublicObjectBatchInput>>(v).ok());
+    let Some(batch) = batch else {
+        return respond_error(
             400,
             &bad_body("expected {\"inputs\":[{\"id\":string,\"properties\":{name:string}}]}")
                 .body(),
@@ -105,47 +102,41 @@ async fn forward(
         );
     };
     if batch.inputs.len() > crate::config::MAX_BATCH_SIZE {
-        return respond(400, &bad_body("at most 100 inputs per batch").body(), cors);
+        return respond_error(400, &bad_body("at most 100 inputs per batch").body(), cors);
     }
     let client = ClientConfig {
         object_type: object_type.to_owned(),
         ..config.client.clone()
     };
-    let request = HttpRequest {
-        url: batch_update_url(&client),
-        method: "POST",
-        headers: headers(&client),
-        body: encode_body(&batch.inputs),
-        input_indexes: Vec::new(),
+    let Ok(body) = values::to_json(&batch) else {
+        return respond_error(400, &bad_body("the body could not be written").body(), cors);
     };
-    let controller = match web_sys::AbortController::new() {
-        Ok(c) => c,
-        Err(_) => {
-            return respond(
+    let url = batch_update_url(&client);
+    let headers = headers(&client);
+    let request = transport::Request {
+        url: &url,
+        method: "POST",
+        headers: &headers,
+        body: Some(&body),
+    };
+    let answer = match transport::exchange(fetch.as_ref(), request, client.timeout_ms).await {
+        Ok(answer) => answer,
+        Err(None) => {
+            return respond_error(
+                504,
+                &error_body("TIMEOUT", "HubSpot did not answer in time"),
+                cors,
+            )
+        }
+        Err(Some(_)) => {
+            return respond_error(
                 502,
-                &error_body("NETWORK_ERROR", "AbortController is not available"),
+                &error_body("NETWORK_ERROR", "HubSpot could not be reached"),
                 cors,
             )
         }
     };
-    let (status, meta, text) =
-        match transport::exchange(fetch.as_ref(), &request, client.timeout_ms, controller).await {
-            Ok(answer) => answer,
-            Err(Outcome::Timeout) => {
-                return respond(
-                    504,
-                    &error_body("TIMEOUT", "HubSpot did not answer in time"),
-                    cors,
-                )
-            }
-            Err(_) => {
-                return respond(
-                    502,
-                    &error_body("NETWORK_ERROR", "HubSpot could not be reached"),
-                    cors,
-                )
-            }
-        };
+    let meta = answer.meta;
     let mut out: Vec<(String, String)> = cors.to_vec();
     out.push(("Content-Type".to_owned(), "application/json".to_owned()));
     if let Some(r) = meta.retry_after {
@@ -167,8 +158,8 @@ async fn forward(
         }
     }
     // Redirects are refused rather than passed on: the page must not learn where they lead.
-    if status == 0 || (300..400).contains(&status) {
-        return respond(
+    if answer.status == 0 || (300..400).contains(&answer.status) {
+        return respond_error(
             502,
             &error_body(
                 "REDIRECT",
@@ -177,7 +168,7 @@ async fn forward(
             cors,
         );
     }
-    respond(status, &text, &out)
+    respond(answer.status, &String::from(answer.text), &out)
 }
 
 /// Runs a whole `update()` at the edge: `{ inputs, idProperty?, objectType? }`.
@@ -190,7 +181,7 @@ async fn run_at_edge(
     let mut client = config.client.clone();
     let field = |k: &str| Reflect::get(&body, &k.into()).unwrap_or(JsValue::UNDEFINED);
     if !body.is_object() {
-        return respond(
+        return respond_error(
             400,
             &bad_body("expected { inputs, idProperty?, objectType? }").body(),
             cors,
@@ -198,14 +189,11 @@ async fn run_at_edge(
     }
     if let Some(t) = field("objectType").as_string() {
         if !config.object_type_allowed(&t) {
-            return respond(
+            return respond_error(
                 403,
                 &error_body(
                     "OBJECT_TYPE_NOT_ALLOWED",
-                    &format!(
-                        "object type {} is not allowed by this proxy",
-                        crate::json::quote(&t)
-                    ),
+                    &format!("object type {t:?} is not allowed by this proxy"),
                 ),
                 cors,
             );
@@ -217,10 +205,9 @@ async fn run_at_edge(
     if !id_property.is_undefined() {
         let _ = Reflect::set(&options, &"idProperty".into(), &id_property);
     }
-    let prepared = super::prepare(&field("inputs"), Some(&options));
-    let (inputs, _) = match prepared {
+    let (inputs, _) = match super::prepare(&field("inputs"), Some(&options)) {
         Ok(p) => p,
-        Err(e) => return respond(400, &error_json(&e), cors),
+        Err(e) => return respond_error(400, &error_of(&e), cors),
     };
     let opts = RunOptions {
         signal: None,
@@ -237,41 +224,47 @@ async fn run_at_edge(
             respond(200, &text, &out)
         }
         Err(e) => {
-            let code = Reflect::get(&e, &"code".into())
-                .ok()
-                .and_then(|c| c.as_string())
-                .unwrap_or_default();
-            let message = Reflect::get(&e, &"message".into())
-                .ok()
-                .and_then(|c| c.as_string())
-                .unwrap_or_default();
+            let text = |k: &str| Reflect::get(&e, &k.into()).ok().and_then(|c| c.as_string());
+            let code = text("code").unwrap_or_default();
             let mut core = HubSpotError::new(
                 crate::error::ErrorCode::parse(&code).unwrap_or(crate::error::ErrorCode::HttpError),
-                message,
+                text("message").unwrap_or_default(),
             );
-            core.category = Reflect::get(&e, &"category".into())
-                .ok()
-                .and_then(|c| c.as_string());
-            respond(status_for_error(&core), &error_json(&core), &out)
+            core.category = text("category").map(|c| model::Category::parse(&c));
+            respond_error(status_for_error(&core), &error_of(&core), &out)
         }
     }
 }
 
-fn error_json(e: &HubSpotError) -> String {
-    error_body(
-        e.category.as_deref().unwrap_or(e.code().as_str()),
-        &e.message,
-    )
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = JSON, js_name = stringify, catch)]
+    fn json_stringify(v: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// The error body a failed call answers with.
+fn error_of(e: &HubSpotError) -> model::Error {
+    let category = e
+        .category
+        .as_ref()
+        .map_or(e.code().as_str(), model::Category::as_str);
+    error_body(category, &e.message)
 }
 
 fn path_of(url: &str) -> String {
-    let rest = crate::text::split_once(url, "://")
-        .map(|(_, r)| r)
-        .unwrap_or(url);
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
     match rest.find('/') {
         Some(i) => rest.get(i..).unwrap_or("/").to_owned(),
         None => "/".to_owned(),
     }
+}
+
+/// An error answer: HubSpot's `Error` shape as JSON.
+fn respond_error(status: u16, error: &model::Error, headers: &[(String, String)]) -> JsValue {
+    let text = values::to_json(error)
+        .map(String::from)
+        .unwrap_or_else(|_| "{}".to_owned());
+    respond(status, &text, headers)
 }
 
 /// A Response through gloo-net's builder. Statuses that must not carry a body get none;
@@ -293,7 +286,7 @@ fn respond(status: u16, body: &str, headers: &[(String, String)]) -> JsValue {
             .status(502)
             .header("Content-Type", "application/json")
             .body(Some(
-                error_body("HTTP_ERROR", "the proxy could not relay HubSpot's answer").as_str(),
+                r#"{"status":"error","category":"HTTP_ERROR","message":"the proxy could not relay HubSpot's answer","correlationId":""}"#,
             ))
             .map(|r| web_sys::Response::from(r).into())
             .unwrap_or(JsValue::UNDEFINED),

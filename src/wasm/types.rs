@@ -1,5 +1,5 @@
 //! The argument types of the JS API, declared as Rust types so their TypeScript is generated
-//! (tsify) next to the code that reads them. They are read field by field in `convert`
+//! (tsify) next to the code that reads them. They are read through `values` (a `Date` or a
 //! (a `Date` or a function cannot go through serde), so these types are never built.
 #![allow(dead_code)]
 

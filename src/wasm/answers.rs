@@ -1,0 +1,97 @@
+//! HubSpot's answers read by the JS engine: `JSON.parse` makes the objects the caller gets,
+//! and only what the run needs of them ([`ObjectKeys`], errors) crosses into wasm.
+
+use js_sys::{Array, JsString, Reflect};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use super::values::{from_js, json_parse};
+use crate::model::{self, BatchResponse, ErrorDetail, ObjectKeys, PropertyValueError, Written};
+use crate::response::{self, Body, Unreadable};
+
+#[wasm_bindgen(module = "/src/wasm/values.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = firstChar)]
+    fn first_char(text: &JsString) -> String;
+}
+
+/// A written record: its keys for the ledger, and the object as `JSON.parse` made it for the
+/// caller (serialized as it is).
+pub struct JsObject {
+    keys: ObjectKeys,
+    value: JsValue,
+}
+
+impl Written for JsObject {
+    fn id(&self) -> &str {
+        &self.keys.id
+    }
+    fn trace_id(&self) -> Option<&str> {
+        self.keys.object_write_trace_id.as_deref()
+    }
+    fn property(&self, name: &str) -> Option<&str> {
+        self.keys.property(name)
+    }
+    fn clear_trace_id(&mut self) {
+        self.keys.object_write_trace_id = None;
+        let _ = Reflect::delete_property(&self.value.clone().into(), &"objectWriteTraceId".into());
+    }
+}
+
+impl Serialize for JsObject {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde_wasm_bindgen::preserve::serialize(&self.value, s)
+    }
+}
+
+/// Reads the body of an answer with `status`.
+pub fn read_body(status: u16, text: &JsString) -> Body<JsObject> {
+    let Ok(parsed) = json_parse(text) else {
+        return Body::Unreadable(Unreadable::of_text(&first_char(text)));
+    };
+    if response::is_batch_status(status) {
+        return match batch(parsed) {
+            Some(b) => Body::Batch(b),
+            None => Body::Unreadable(Unreadable::WrongShape),
+        };
+    }
+    let Ok(mut error) = from_js::<model::Error>(parsed) else {
+        return Body::Unreadable(Unreadable::WrongShape);
+    };
+    if error.errors.as_ref().is_none_or(Vec::is_empty) {
+        let details = response::embedded_details(&error.message)
+            .and_then(|t| json_parse(&t.into()).ok())
+            .and_then(|v| from_js::<Vec<PropertyValueError>>(v).ok());
+        if let Some(details) = details {
+            error.errors = Some(details.into_iter().map(ErrorDetail::from).collect());
+        }
+    }
+    Body::Error(error)
+}
+
+/// A batch answer: its keys read into wasm, its results kept as the JS objects.
+fn batch(parsed: JsValue) -> Option<BatchResponse<JsObject>> {
+    let keys: BatchResponse<ObjectKeys> = from_js(parsed.clone()).ok()?;
+    let objects: Array = Reflect::get(&parsed, &"results".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let results = keys
+        .results
+        .into_iter()
+        .zip(objects.iter())
+        .map(|(keys, value)| JsObject { keys, value })
+        .collect();
+    Some(BatchResponse {
+        completed_at: keys.completed_at,
+        errors: keys.errors,
+        links: keys.links,
+        num_errors: keys.num_errors,
+        requested_at: keys.requested_at,
+        results,
+        started_at: keys.started_at,
+        status: keys.status,
+    })
+}
+
+use wasm_bindgen::JsCast;

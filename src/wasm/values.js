@@ -1,0 +1,161 @@
+// The caller's JS values, described as plain data that serde-wasm-bindgen can read safely.
+//
+// Why: serde-wasm-bindgen reads objects with getters and Object.entries through imports that
+// do not catch, so a throwing getter, a Proxy trap or a revoked Proxy would throw through the
+// wasm frames. This file reads the caller's values once, catching all of that, and hands over
+// a copy made only of strings, numbers, booleans, null, arrays and null-prototype objects.
+// It judges nothing: the Rust core (src/input.rs, `Value`) validates and formats, and writes
+// every message. What JSON has no word for is tagged `{"\0": what, v?}`:
+//   undefined -> "undefined"; Date -> "Date" with v = getTime(); function, bigint, symbol ->
+//   their typeof; a string with a lone surrogate (it cannot become UTF-8 unchanged) -> "lone";
+//   an object that is not plain, or nested deeper than the shape allows -> "object" / "array";
+//   a value whose reading threw -> "unreadable".
+
+const TAG = "\0";
+const OBJECT_PROTOTYPE = Object.prototype;
+const GET_TIME = Date.prototype.getTime;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const MAX_LENGTH = 1e7;
+
+const tag = (what, v) => (v === undefined ? { [TAG]: what } : { [TAG]: what, v });
+
+function wellFormed(s) {
+  return typeof s.isWellFormed === "function" ? s.isWellFormed() : !LONE_SURROGATE.test(s);
+}
+
+function isArray(v) {
+  try {
+    return Array.isArray(v);
+  } catch {
+    return false; // a revoked Proxy
+  }
+}
+
+function isPlain(v) {
+  try {
+    const proto = Object.getPrototypeOf(v);
+    return proto === null || proto === OBJECT_PROTOTYPE;
+  } catch {
+    return false;
+  }
+}
+
+/** A primitive, a Date, or the tag of anything else; arrays (of such) when `list`. */
+function value(v, list) {
+  switch (typeof v) {
+    case "string":
+      return wellFormed(v) ? v : tag("lone");
+    case "number":
+    case "boolean":
+      return v;
+    case "undefined":
+    case "function":
+    case "bigint":
+    case "symbol":
+      return tag(typeof v);
+  }
+  if (v === null) return null;
+  if (isArray(v)) return list ? items(v) : tag("array");
+  if (isPlain(v)) return tag("object");
+  try {
+    return tag("Date", GET_TIME.call(v)); // throws unless v is a Date
+  } catch {
+    return tag("object");
+  }
+}
+
+function items(v) {
+  let n;
+  try {
+    n = v.length;
+  } catch {
+    return tag("unreadable");
+  }
+  if (!(Number.isInteger(n) && n >= 0 && n <= MAX_LENGTH)) return tag("unreadable");
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) {
+    try {
+      out[i] = value(v[i], false);
+    } catch {
+      out[i] = tag("unreadable");
+    }
+  }
+  return out;
+}
+
+/** The own enumerable string-keyed fields of `v`, each described by `describe(value, key)`. */
+function fields(v, describe) {
+  let keys;
+  try {
+    keys = Object.keys(v);
+  } catch {
+    return tag("unreadable");
+  }
+  const out = Object.create(null);
+  for (const k of keys) {
+    if (k === TAG || !wellFormed(k)) return tag("object");
+    try {
+      out[k] = describe(v[k], k);
+    } catch {
+      out[k] = tag("unreadable");
+    }
+  }
+  return out;
+}
+
+const listValue = (v) => value(v, true);
+const plainObject = (v) => typeof v === "object" && v !== null && !isArray(v) && isPlain(v);
+const properties = (v) => (plainObject(v) ? fields(v, listValue) : value(v, true));
+
+/** One input: any object (plain, null-prototype or a class instance) by its own fields;
+ * `properties` a plain object of property values. */
+function input(v) {
+  if (typeof v !== "object" || v === null || isArray(v)) return value(v, false);
+  return fields(v, (x, k) => (k === "properties" ? properties(x) : value(x, false)));
+}
+
+/** One property value, as formatPropertyValue takes it. */
+export function describeValue(v) {
+  return value(v, true);
+}
+
+/** An inputs array. */
+export function describeInputs(v) {
+  if (!isArray(v)) return value(v, false);
+  let n;
+  try {
+    n = v.length;
+  } catch {
+    return tag("unreadable");
+  }
+  if (!(Number.isInteger(n) && n >= 0 && n <= MAX_LENGTH)) return tag("unreadable");
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) {
+    try {
+      out[i] = input(v[i]);
+    } catch {
+      out[i] = tag("unreadable");
+    }
+  }
+  return out;
+}
+
+/** An options object: a plain object whose values may be plain objects one level down
+ * (rateLimit); `undefined` and `null` as themselves. */
+export function describeOptions(v) {
+  if (v === undefined) return tag("undefined");
+  if (v === null) return null;
+  if (!plainObject(v)) return value(v, false);
+  return fields(v, (x) => (plainObject(x) ? fields(x, listValue) : value(x, true)));
+}
+
+/** `text` with every `secret` (8 characters or more, as real tokens are) replaced. */
+export function redact(text, secret) {
+  return secret.length >= 8 && text.includes(secret) ? text.split(secret).join("[redacted]") : text;
+}
+
+/** The first character of `text` after white space ("" when none): enough to say what a
+ * body that does not parse as JSON is. */
+export function firstChar(text) {
+  return text.trimStart().charAt(0);
+}
