@@ -313,6 +313,9 @@ mod tests {
         let b = parse_batch_response(207, multi).unwrap();
         assert_eq!(b.errors[0].context.get("ids"), Some(&vec!["99".to_owned()]));
         assert_eq!(b.num_errors, 1);
+        // A non-string subCategory is dropped, not a reason to refuse the answer.
+        assert_eq!(b.errors[0].sub_category, None);
+        assert_eq!(b.errors[0].category, model::Category::ObjectNotFound);
     }
 
     #[test]
@@ -333,7 +336,8 @@ mod tests {
         let body = r#"{"status":"error","message":"You have reached your ten_secondly_rolling limit.","errorType":"RATE_LIMIT","correlationId":"c-1","policyName":"TEN_SECONDLY_ROLLING","groupName":"g","category":"RATE_LIMITS"}"#;
         let e = parse_batch_response(429, body).unwrap_err();
         assert_eq!(e.code, Some(ErrorCode::RateLimited));
-        assert_eq!(e.policy_name.as_deref(), Some("TEN_SECONDLY_ROLLING"));
+        assert_eq!(e.policy_name, Some(model::PolicyName::TenSecondlyRolling));
+        assert_eq!(e.category, Some(model::Category::RateLimits));
         assert_eq!(e.correlation_id.as_deref(), Some("c-1"));
         assert_eq!(e.status, Some(429));
         let e = parse_batch_response(502, "<html><h1>502</h1></html>").unwrap_err();
@@ -344,18 +348,35 @@ mod tests {
     #[test]
     fn parses_the_embedded_validation_array() {
         let msg = r#"Property values were not valid: [{"isValid":false,"message":"Property \"foo\" does not exist","error":"PROPERTY_DOESNT_EXIST","name":"foo","localizedErrorMessage":"Property \"foo\" does not exist","portalId":1},{"isValid":false,"message":"x was not one of the allowed options","error":"INVALID_OPTION","name":"dealstage"}]"#;
-        let d = parse_embedded_details(msg);
+        let array = embedded_details(msg).unwrap();
+        assert!(array.starts_with("[{") && array.ends_with("}]"), "{array}");
+        assert_eq!(embedded_details("no array here"), None);
+        let read = |message: &str| {
+            let body = serde_json::json!({"status":"error","message":message,"correlationId":"c","category":"VALIDATION_ERROR"});
+            parse_batch_response(400, &body.to_string()).unwrap_err()
+        };
+        let e = read(msg);
+        let d = &e.errors;
         assert_eq!(d.len(), 2);
         assert_eq!(d[0].code.as_deref(), Some("PROPERTY_DOESNT_EXIST"));
         assert_eq!(d[0].in_.as_deref(), Some("foo"));
         assert_eq!(d[0].message, "Property \"foo\" does not exist");
         assert_eq!(d[1].in_.as_deref(), Some("dealstage"));
-        assert!(parse_embedded_details("Property values were not valid: [oops").is_empty());
-        assert!(parse_embedded_details("no array here").is_empty());
-        let body = serde_json::json!({"status":"error","message":msg,"correlationId":"c","category":"VALIDATION_ERROR"});
+        assert_eq!(d[1].message, "x was not one of the allowed options");
+        assert_eq!(e.category, Some(model::Category::ValidationError));
+        assert_eq!(e.message, msg, "the message is kept whole");
+        // No array, or a broken one: no details, and still the error it is.
+        for message in ["Property values were not valid: [oops", "no array here"] {
+            let e = read(message);
+            assert!(e.errors.is_empty(), "{message}");
+            assert_eq!(e.code, Some(ErrorCode::HttpError));
+            assert_eq!(e.category, Some(model::Category::ValidationError));
+        }
+        // Details HubSpot lists itself are not replaced.
+        let body = serde_json::json!({"message":msg,"category":"VALIDATION_ERROR","errors":[{"message":"listed","in":"amount"}]});
         let e = parse_batch_response(400, &body.to_string()).unwrap_err();
-        assert_eq!(e.errors.len(), 2);
-        assert_eq!(e.category.as_deref(), Some("VALIDATION_ERROR"));
+        assert_eq!(e.errors.len(), 1);
+        assert_eq!(e.errors[0].in_.as_deref(), Some("amount"));
     }
 
     #[test]
@@ -385,6 +406,9 @@ mod tests {
         assert_eq!(retry_after_ms("0.5"), Some(500.0));
         assert_eq!(retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT"), None);
         assert_eq!(retry_after_ms("-1"), None);
-        assert_eq!(retry_after_ms("1e9"), Some(3_600_000.0));
+        // Plain decimal seconds only: an exponent is not delay-seconds.
+        assert_eq!(retry_after_ms("1e9"), None);
+        assert_eq!(retry_after_ms("999999999"), Some(MAX_RETRY_AFTER_MS));
+        assert_eq!(retry_after_ms(" 3 "), Some(3000.0));
     }
 }
