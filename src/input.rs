@@ -192,22 +192,14 @@ impl RawInput {
 const EXPECTED_VALUE: &str = "expected string, number, boolean, Date, string[] or null";
 
 /// Formats a number the way HubSpot reads numbers: plain decimal, never exponent notation,
-/// the shortest digits that read back as the same `f64`.
+/// the shortest digits that read back as the same `f64` (Rust's `Display` for `f64` writes
+/// exactly that: `1e21` as `1000000000000000000000`, `1.5e-7` as `0.00000015`).
 pub fn format_number(n: f64) -> String {
     if n == 0.0 {
         // Both zeros: JS prints -0 as "0" too.
         return "0".to_owned();
     }
-    // Whole numbers within 2^53 (ids, counts, Date milliseconds) print as integers.
-    if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 {
-        let magnitude = n.abs() as u64;
-        return if n < 0.0 {
-            format!("-{magnitude}")
-        } else {
-            magnitude.to_string()
-        };
-    }
-    plain_decimal(&format!("{n:e}"))
+    n.to_string()
 }
 
 /// Reads a non-negative decimal (`12`, `1.5`, `.5`) as HTTP headers carry them; `None` for
@@ -229,65 +221,6 @@ pub fn parse_decimal(text: &str) -> Option<f64> {
         scale /= 10.0;
     }
     Some(value)
-}
-
-/// Rewrites a float's text in plain decimal: `1.5e-7` -> `0.00000015`, `1e+21` ->
-/// `1000000000000000000000`. Text without an exponent is returned as it is.
-pub fn plain_decimal(repr: &str) -> String {
-    // Byte helpers rather than `char` patterns (see `crate::text`); the same results.
-    use crate::text::{split_once_any, trim_end_byte, trim_start_byte};
-    let Some((mantissa, exp)) = split_once_any(repr, b"eE") else {
-        return repr.to_owned();
-    };
-    let Ok(exp) = trim_start_byte(exp, b'+').parse::<i32>() else {
-        return repr.to_owned();
-    };
-    let (negative, mantissa) = match mantissa.strip_prefix("-") {
-        Some(m) => (true, m),
-        None => (false, mantissa),
-    };
-    let (int_part, frac_part) = split_once_any(mantissa, b".").unwrap_or((mantissa, ""));
-    let mut digits = String::with_capacity(int_part.len() + frac_part.len());
-    digits.push_str(int_part);
-    digits.push_str(frac_part);
-    let digits = trim_start_byte(&digits, b'0');
-    if digits.is_empty() {
-        return "0".to_owned();
-    }
-    // Simpler and exact: value = 0.d1d2d3... × 10^(k) with k = (digits before the point in
-    // the mantissa, ignoring leading zeros) + exp.
-    let int_sig = trim_start_byte(int_part, b'0').len() as i32;
-    let k = if int_sig > 0 {
-        int_sig + exp
-    } else {
-        let frac_zeros = (frac_part.len() - trim_start_byte(frac_part, b'0').len()) as i32;
-        exp - frac_zeros
-    };
-    let digits = trim_end_byte(digits, b'0');
-    let digits = if digits.is_empty() { "0" } else { digits };
-    let n = digits.len() as i32;
-    let mut out = String::with_capacity(digits.len() + 24);
-    if negative {
-        out.push('-');
-    }
-    if k <= 0 {
-        out.push_str("0.");
-        for _ in 0..(-k) {
-            out.push('0');
-        }
-        out.push_str(digits);
-    } else if k >= n {
-        out.push_str(digits);
-        for _ in 0..(k - n) {
-            out.push('0');
-        }
-    } else {
-        let (a, b) = digits.split_at_checked(k as usize).unwrap_or((digits, ""));
-        out.push_str(a);
-        out.push('.');
-        out.push_str(b);
-    }
-    out
 }
 
 /// Why a property value cannot be stored: the message, and for an array the element at

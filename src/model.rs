@@ -175,9 +175,6 @@ words! {
 pub struct SimplePublicObjectBatchInput {
     /// The internal id, or the value of `idProperty`.
     pub id: String,
-    /// Property values, already formatted as HubSpot strings.
-    #[cfg_attr(feature = "js", tsify(type = "Record<string, string>"))]
-    pub properties: Map<String>,
     /// A unique property whose value `id` is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "js", tsify(optional))]
@@ -186,6 +183,9 @@ pub struct SimplePublicObjectBatchInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "js", tsify(optional))]
     pub object_write_trace_id: Option<String>,
+    /// Property values, already formatted as HubSpot strings.
+    #[cfg_attr(feature = "js", tsify(type = "Record<string, string>"))]
+    pub properties: Map<String>,
 }
 
 /// A batch request body, `{"inputs": [...]}`: `BatchInputSimplePublicObjectBatchInput` with
@@ -523,6 +523,7 @@ impl From<PropertyValueError> for ErrorDetail {
 /// without `errors`/`numErrors`, so one type carries both; for a 200 `errors` is empty.
 #[derive(Clone, Debug, PartialEq, Ser, De)]
 #[cfg_attr(feature = "js", derive(tsify::Tsify))]
+#[cfg_attr(feature = "js", tsify(type_params = "T = SimplePublicObject"))]
 #[serde(rename_all = "camelCase")]
 pub struct BatchResponse<T = SimplePublicObject> {
     /// ISO 8601 completion time.

@@ -8,6 +8,7 @@ use crate::model::{BatchStatus, Category, ErrorDetail, Map, SimplePublicObject, 
 /// The outcome of `update()`: every input is either in `results` (updated) or in `failed`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "js", derive(tsify::Tsify))]
+#[cfg_attr(feature = "js", tsify(type_params = "T = SimplePublicObject"))]
 #[serde(rename_all = "camelCase")]
 pub struct BatchUpdateResult<T = SimplePublicObject> {
     /// `COMPLETE`, or `CANCELED` when a 401, 403 or daily limit stopped the run part-way.

@@ -141,12 +141,12 @@ pub fn redact_secret(text: &str, secret: &str) -> String {
     if !holds_secret(text, secret) {
         return text.to_owned();
     }
-    text.replace(secret, REDACTED)
+    crate::text::replace(text, secret, REDACTED)
 }
 
 /// Whether `text` holds `secret` (of 8 characters or more).
 pub fn holds_secret(text: &str, secret: &str) -> bool {
-    secret.len() >= 8 && text.contains(secret)
+    secret.len() >= 8 && crate::text::contains(text, secret)
 }
 
 /// The bearer token of an `Authorization` header among `headers`.
@@ -172,7 +172,7 @@ pub fn is_batch_status(status: u16) -> bool {
 /// The JSON array HubSpot embeds in a 400's message (`Property values were not valid:
 /// [...]`), as text for a JSON reader; `None` when there is none.
 pub fn embedded_details(message: &str) -> Option<&str> {
-    let start = message.find(": [")? + 2;
+    let start = crate::text::find(message, ": [")? + 2;
     let end = message.rfind(']')? + 1;
     message.get(start..end)
 }

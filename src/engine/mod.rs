@@ -45,11 +45,12 @@ pub const SECONDLY_MS: f64 = 1_000.0;
 /// detects hung requests 6 at a time.
 pub const TIMED_AT_ONCE: usize = 6;
 
-/// A successful answer (a large body) is read later while the next request to send is at
-/// least this far off and others are still on the wire: the server, still answering those,
-/// then does not share the CPU with the reading (as in the benchmarks, on one machine). It is
-/// read once everything is answered, before a request is due, or before the run ends.
-/// Errors are read at once: they are small and may change what comes next.
+/// A successful answer (a large body) is read after any request that can leave now, and
+/// later still while the next request to send is at least this far off and others are on the
+/// wire: the server, still answering those, then does not share the CPU with the reading (as
+/// in the benchmarks, on one machine). It is read once everything is answered, before a
+/// request is due, or before the run ends. Errors are read at once, before anything is sent:
+/// they are small and may stop or pause the run.
 pub const READ_LATER_MS: f64 = 1000.0;
 
 /// What the driver should do next.
@@ -287,6 +288,14 @@ impl<T: Written> Engine<T> {
         if let Some(id) = self.expire(now) {
             return Action::Cancel(id);
         }
+        // Errors are read before anything else is sent: they may stop the run or pause it.
+        for f in &self.in_flight {
+            if let Phase::Heard { status, .. } = f.phase {
+                if !response::is_batch_status(status) {
+                    return Action::Read(f.id);
+                }
+            }
+        }
         let next_send = self.next_send(now);
         if next_send == Some(now) {
             if let Some(out) = self.send(now) {
@@ -300,11 +309,13 @@ impl<T: Written> Engine<T> {
         let read_later = !self.queue.is_empty()
             && on_the_wire
             && next_send.is_some_and(|t| t - now >= READ_LATER_MS);
-        for f in &self.in_flight {
-            if let Phase::Heard { status, .. } = f.phase {
-                if !(read_later && response::is_batch_status(status)) {
-                    return Action::Read(f.id);
-                }
+        if !read_later {
+            if let Some(f) = self
+                .in_flight
+                .iter()
+                .find(|f| matches!(f.phase, Phase::Heard { .. }))
+            {
+                return Action::Read(f.id);
             }
         }
         let deadline = self
@@ -709,11 +720,12 @@ fn splittable(error: &HubSpotError) -> bool {
 
 /// `scheme://host[:port]` of a URL, so messages never carry a path or query.
 fn origin_of(url: &str) -> String {
-    match url.split_once("://") {
+    // The byte helpers of `crate::text`: std's substring search is ~1.5 KB of wasm.
+    match crate::text::split_once(url, "://") {
         Some((scheme, rest)) => {
-            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let end = crate::text::find_any(rest, b"/?#").unwrap_or(rest.len());
             let authority = rest.get(..end).unwrap_or_default();
-            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            let host = crate::text::rsplit_once(authority, "@").map_or(authority, |(_, h)| h);
             format!("{scheme}://{host}")
         }
         None => "another location".to_owned(),

@@ -252,7 +252,7 @@ fn error_of(e: &HubSpotError) -> model::Error {
 }
 
 fn path_of(url: &str) -> String {
-    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let rest = crate::text::split_once(url, "://").map_or(url, |(_, r)| r);
     match rest.find('/') {
         Some(i) => rest.get(i..).unwrap_or("/").to_owned(),
         None => "/".to_owned(),

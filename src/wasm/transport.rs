@@ -14,7 +14,8 @@ use crate::response::ResponseMeta;
 
 #[wasm_bindgen(module = "/src/wasm/values.js")]
 extern "C" {
-    fn redact(text: &JsString, secret: &str) -> JsString;
+    #[wasm_bindgen(catch)]
+    fn redact(text: &JsString, secret: &str) -> Result<JsString, JsValue>;
 }
 
 #[wasm_bindgen]
@@ -179,7 +180,7 @@ pub async fn send(
     Ok(Answered {
         status,
         meta,
-        text: redact(&text, &secret),
+        text: redact(&text, &secret).map_err(|e| describe(&e))?,
         heard,
     })
 }

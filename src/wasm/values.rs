@@ -13,12 +13,14 @@ use crate::input::Value;
 
 #[wasm_bindgen(module = "/src/wasm/values.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = describeValue)]
-    fn describe_value(v: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_name = describeInputs)]
-    fn describe_inputs(v: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_name = describeOptions)]
-    fn describe_options(v: &JsValue) -> JsValue;
+    // `catch` although they never throw: a wrapper in the glue, so the .wasm imports
+    // everything from the glue's one module (scripts/short-names.mjs relies on it).
+    #[wasm_bindgen(js_name = describeValue, catch)]
+    fn describe_value(v: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = describeInputs, catch)]
+    fn describe_inputs(v: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = describeOptions, catch)]
+    fn describe_options(v: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 #[wasm_bindgen]
@@ -32,8 +34,10 @@ extern "C" {
 }
 
 /// Reads a described value: it is plain data, so serde-wasm-bindgen cannot throw on it.
-fn described(v: JsValue) -> Value {
-    serde_wasm_bindgen::from_value(v).unwrap_or(Value::Other("object"))
+fn described(v: Result<JsValue, JsValue>) -> Value {
+    v.ok()
+        .and_then(|v| serde_wasm_bindgen::from_value(v).ok())
+        .unwrap_or(Value::Other("a value whose reading threw"))
 }
 
 /// One property value, as given to `formatPropertyValue`.
