@@ -1,26 +1,46 @@
 //! The run engine against an adversarial HubSpot: any sequence of answers (batches that
 //! leave records out, echo the wrong trace, repeat results, per-item errors, error bodies
 //! of every status and category, rate-limit headers, unreadable bodies, network errors,
-//! timeouts, duplicate and stray answers) in any timing, optionally aborted part-way.
+//! silence (the engine must time the attempt out), duplicate and stray answers, answers to
+//! attempts the engine cancelled) in any timing, optionally aborted part-way.
 //!
 //! Must hold: no panic; every wait is in the future and bounded; the run reaches
-//! `Action::Done` within a bounded number of steps once every request is answered; no more
-//! than `maxRetries + 1` attempts per batch; nothing sent after an abort; and the ledger
-//! accounts for every input (`results + failed == n`), with every reported update backed
-//! by an object HubSpot returned for that very input in answer to a request that carried it.
+//! `Action::Done` within a bounded number of steps; no more than `maxRetries + 1` attempts
+//! per batch (a batch is the set of inputs a request carries: chunks are disjoint and a split
+//! half is a strict part of its batch, so no two batches carry the same set); a `Read` only
+//! of an answer heard, a `Cancel` only of an attempt on the wire for `timeoutMs` at least;
+//! nothing sent after an abort; and the ledger accounts for every input
+//! (`results + failed == n`), with every reported update backed by an object HubSpot
+//! returned for that very input in answer to a request that carried it.
 
 use std::collections::BTreeMap;
 
 use arbitrary::Arbitrary;
 use hubspot_batch::config::{ClientConfig, RateLimit, Secret};
-use hubspot_batch::engine::{Action, Engine, Outcome};
+use hubspot_batch::engine::{Action, Engine, Event};
 use hubspot_batch::error::ErrorCode;
 use hubspot_batch::input::{self, RawInput, Value};
 use hubspot_batch::model::{
     self, BatchInputSimplePublicObjectBatchInput, BatchResponse, BatchStatus, ErrorDetail, Map,
-    SimplePublicObject, SimplePublicObjectBatchInput, StandardError,
+    PolicyName, SimplePublicObject, SimplePublicObjectBatchInput, StandardError,
 };
-use hubspot_batch::response::{Body, ResponseMeta};
+use hubspot_batch::response::{Body, ResponseMeta, Unreadable};
+
+/// How one request ends, as a transport sees it.
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // one per request, moved once
+pub enum Reply {
+    /// An HTTP answer: headers, then the body when the engine asks for it.
+    Http {
+        status: u16,
+        meta: ResponseMeta,
+        body: Body,
+    },
+    /// No HTTP answer.
+    Network(String),
+    /// No answer at all: the engine must time the attempt out.
+    Silence,
+}
 
 /// The longest wait the engine may ask for: a pacing window is at most one day
 /// (`observe` and `parse_options` both cap it there), plus the 5% jitter on 429 waits.
@@ -261,7 +281,7 @@ impl Harness {
 
     fn error_for(x: &SimplePublicObjectBatchInput, how: Fate) -> StandardError {
         let mut e = StandardError {
-            category: "OBJECT_NOT_FOUND".into(),
+            category: model::Category::ObjectNotFound,
             context: Map::new(),
             errors: vec![],
             id: None,
@@ -286,7 +306,7 @@ impl Harness {
         answer: Option<&Answer>,
         sent: &[SimplePublicObjectBatchInput],
         req: &[usize],
-    ) -> (Outcome, f64) {
+    ) -> (Reply, f64) {
         let Some(answer) = answer else {
             // Out of script: HubSpot applies everything and says so.
             let results = sent
@@ -294,7 +314,7 @@ impl Harness {
                 .map(|x| self.object_for(x, true, false, req))
                 .collect();
             return (
-                batch_outcome(200, ResponseMeta::default(), results, vec![]),
+                batch_reply(200, ResponseMeta::default(), results, vec![]),
                 50.0,
             );
         };
@@ -321,12 +341,12 @@ impl Harness {
         let meta = ResponseMeta::from_headers(headers.iter().map(|(k, v)| (*k, v.as_str())));
         let latency = f64::from(answer.latency);
         let outcome = match &answer.kind {
-            Kind::Network => Outcome::Network("connection reset".into()),
-            Kind::Timeout => Outcome::Timeout,
-            Kind::Unreadable(status) => Outcome::Http {
+            Kind::Network => Reply::Network("connection reset".into()),
+            Kind::Timeout => Reply::Silence,
+            Kind::Unreadable(status) => Reply::Http {
                 status: status.get(),
                 meta,
-                body: Body::Unreadable("truncated JSON".into()),
+                body: Body::Unreadable(Unreadable::TruncatedJson),
             },
             Kind::Error {
                 status,
@@ -343,10 +363,10 @@ impl Harness {
                     Category::Any(s) => s.clone(),
                 };
                 let policy_name = policy.as_ref().map(|p| match p {
-                    Policy::TenSecondly => "TEN_SECONDLY_ROLLING".to_owned(),
-                    Policy::Secondly => "SECONDLY".to_owned(),
-                    Policy::Daily => "DAILY".to_owned(),
-                    Policy::Any(s) => s.clone(),
+                    Policy::TenSecondly => PolicyName::TenSecondlyRolling,
+                    Policy::Secondly => PolicyName::Secondly,
+                    Policy::Daily => PolicyName::Daily,
+                    Policy::Any(s) => PolicyName::parse(s),
                 });
                 let named = |picks: &[u8]| -> Vec<&str> {
                     picks
@@ -380,11 +400,11 @@ impl Harness {
                         ),
                     ),
                 };
-                Outcome::Http {
+                Reply::Http {
                     status: status.get(),
                     meta,
                     body: Body::Error(model::Error {
-                        category,
+                        category: model::Category::parse(&category),
                         correlation_id: "corr".into(),
                         message,
                         errors,
@@ -466,20 +486,20 @@ impl Harness {
                     other_status
                         .map(Status::get)
                         .unwrap_or(if *multi { 207 } else { 200 });
-                batch_outcome(status, meta, results, errors)
+                batch_reply(status, meta, results, errors)
             }
         };
         (outcome, latency)
     }
 }
 
-fn batch_outcome(
+fn batch_reply(
     status: u16,
     meta: ResponseMeta,
     results: Vec<SimplePublicObject>,
     errors: Vec<StandardError>,
-) -> Outcome {
-    Outcome::Http {
+) -> Reply {
+    Reply::Http {
         status,
         meta,
         body: Body::Batch(BatchResponse {
@@ -500,6 +520,26 @@ fn names_by_id(x: &SimplePublicObjectBatchInput, object: &SimplePublicObject) ->
     match input::id_key(x) {
         "" => object.id == x.id,
         prop => object.properties.get(prop).and_then(|v| v.as_deref()) == Some(x.id.as_str()),
+    }
+}
+
+/// Every event a transport could report for `id`: its headers and body, or its failure.
+fn deliver_all(engine: &mut Engine, now: f64, id: u64, reply: Reply) {
+    match reply {
+        Reply::Http { status, meta, body } => {
+            engine.handle(
+                now,
+                Event::Heard {
+                    id,
+                    status,
+                    meta,
+                    at: now,
+                },
+            );
+            engine.handle(now, Event::Body { id, body });
+        }
+        Reply::Network(message) => engine.handle(now, Event::Failed { id, message }),
+        Reply::Silence => {}
     }
 }
 
@@ -526,17 +566,24 @@ pub fn run(case: &Case) {
         issued: Vec::new(),
     };
     let start = f64::from(case.start);
-    let mut engine = Engine::new(config.clone(), inputs, start, case.seed);
+    let mut engine: Engine = Engine::new(config.clone(), inputs, start, case.seed);
 
     let chunks = n.div_ceil(batch_size);
     let max_sends = (2 * n - chunks) * (max_retries as usize + 1);
-    let max_steps = 8 * max_sends + 16;
+    // Per request: its Send, a Read or a Cancel, and the waits between.
+    let max_steps = 16 * max_sends + 16;
 
     let mut now = start;
     let mut seq = 0u64;
-    // (due, order, request id, outcome)
-    let mut pending: Vec<(f64, u64, u64, Outcome)> = Vec::new();
+    // (due, order, request id, reply)
+    let mut pending: Vec<(f64, u64, u64, Reply)> = Vec::new();
     let mut in_flight_indexes: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    // Attempts on the wire (sent, not heard, failed or cancelled), with when they were sent.
+    let mut on_wire: BTreeMap<u64, f64> = BTreeMap::new();
+    // Answers heard whose body the engine has not asked for yet.
+    let mut heard: BTreeMap<u64, Body> = BTreeMap::new();
+    // Attempts per batch, a batch being the inputs a request carries.
+    let mut attempts: BTreeMap<Vec<usize>, u32> = BTreeMap::new();
     let mut answers = case.answers.iter();
     let mut sends = 0usize;
     let mut aborted = false;
@@ -553,9 +600,11 @@ pub fn run(case: &Case) {
             .abort_at
             .is_some_and(|a| usize::from(a % 64) + 1 == steps)
         {
-            engine.abort();
+            engine.handle(now, Event::Aborted);
             aborted = true;
             in_flight_indexes.clear();
+            on_wire.clear();
+            heard.clear();
         }
         match engine.poll(now) {
             Action::Send(out) => {
@@ -579,6 +628,12 @@ pub fn run(case: &Case) {
                     "indexes out of order: {idx:?}"
                 );
                 assert!(idx.iter().all(|&i| i < n));
+                let tries = attempts.entry(idx.clone()).or_default();
+                *tries += 1;
+                assert!(
+                    *tries <= max_retries + 1,
+                    "batch {idx:?} sent {tries} times, maxRetries {max_retries}"
+                );
                 for other in in_flight_indexes.values() {
                     assert!(
                         idx.iter().all(|i| !other.contains(i)),
@@ -586,8 +641,9 @@ pub fn run(case: &Case) {
                     );
                 }
                 in_flight_indexes.insert(out.id, idx.clone());
+                on_wire.insert(out.id, now);
                 let body: BatchInputSimplePublicObjectBatchInput =
-                    serde_json::from_str(&req.body).expect("body is JSON");
+                    serde_json::from_str(&req.body_json()).expect("body is JSON");
                 assert_eq!(body.inputs.len(), idx.len());
                 for (x, &i) in body.inputs.iter().zip(idx) {
                     let given = &h.inputs[i];
@@ -616,18 +672,51 @@ pub fn run(case: &Case) {
                     "two inputs share a trace id"
                 );
                 let answer = answers.next();
-                let (outcome, latency) = h.outcome(answer, &body.inputs, idx);
+                let (reply, latency) = h.outcome(answer, &body.inputs, idx);
                 let due = now + latency;
-                if let Some(a) = answer {
-                    if a.duplicate {
-                        pending.push((due + 1.0, u64::MAX, out.id, outcome.clone()));
+                if !matches!(reply, Reply::Silence) {
+                    if let Some(a) = answer {
+                        if a.duplicate {
+                            pending.push((due + 1.0, u64::MAX, out.id, reply.clone()));
+                        }
+                        if a.stray {
+                            pending.push((due, seq, out.id + 1_000_000, reply.clone()));
+                        }
                     }
-                    if a.stray {
-                        pending.push((due, seq, out.id + 1_000_000, outcome.clone()));
-                    }
+                    pending.push((due, seq, out.id, reply));
                 }
-                pending.push((due, seq, out.id, outcome));
                 seq += 1;
+                continue;
+            }
+            Action::Cancel(id) => {
+                assert!(!aborted, "cancelled after abort");
+                let sent_at = on_wire
+                    .remove(&id)
+                    .unwrap_or_else(|| panic!("Cancel({id}): not on the wire"));
+                assert!(
+                    now - sent_at >= config.timeout_ms,
+                    "Cancel({id}) {} ms after it was sent, timeoutMs {}",
+                    now - sent_at,
+                    config.timeout_ms
+                );
+                in_flight_indexes.remove(&id);
+                continue;
+            }
+            Action::Read(id) => {
+                assert!(!aborted, "read after abort");
+                let body = heard
+                    .remove(&id)
+                    .unwrap_or_else(|| panic!("Read({id}): not heard, or read already"));
+                in_flight_indexes.remove(&id);
+                engine.handle(now, Event::Body { id, body });
+                let p = engine.progress();
+                assert!(
+                    p.done >= last_progress.done
+                        && p.failed >= last_progress.failed
+                        && p.done <= n
+                        && p.total == n
+                );
+                last_progress = p;
                 continue;
             }
             Action::WaitUntil(t) => {
@@ -641,22 +730,67 @@ pub fn run(case: &Case) {
                 let next = pending.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
                 now = t.min(next);
             }
-            Action::AwaitAnswer => {
+            Action::AwaitEvent => {
                 assert!(!aborted, "awaiting after abort");
-                assert!(engine.in_flight() > 0, "AwaitAnswer with nothing in flight");
+                assert!(
+                    !on_wire.is_empty() || !heard.is_empty(),
+                    "AwaitEvent with nothing in flight"
+                );
                 now = pending.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
-                assert!(now.is_finite());
+                assert!(now.is_finite(), "AwaitEvent with no event to come");
             }
             Action::Done => {
-                assert_eq!(engine.in_flight(), 0);
+                assert!(on_wire.is_empty(), "Done with requests on the wire");
+                assert!(heard.is_empty(), "Done with answers not read");
                 break;
             }
         }
         pending.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         while pending.first().is_some_and(|p| p.0 <= now) {
-            let (_, _, id, outcome) = pending.remove(0);
-            in_flight_indexes.remove(&id);
-            engine.on_answer(id, outcome, now);
+            let (due, _, id, reply) = pending.remove(0);
+            if on_wire.remove(&id).is_some() {
+                match reply {
+                    Reply::Http { status, meta, body } => {
+                        engine.handle(
+                            now,
+                            Event::Heard {
+                                id,
+                                status,
+                                meta,
+                                at: due,
+                            },
+                        );
+                        heard.insert(id, body);
+                    }
+                    Reply::Network(message) => {
+                        in_flight_indexes.remove(&id);
+                        engine.handle(now, Event::Failed { id, message });
+                    }
+                    Reply::Silence => unreachable!("silence is never pending"),
+                }
+            } else if !heard.contains_key(&id) {
+                // A duplicate, a stray, or the answer to a cancelled or aborted attempt.
+                let before = engine.progress();
+                deliver_all(&mut engine, now, id, reply);
+                assert_eq!(
+                    engine.progress(),
+                    before,
+                    "an ignorable answer changed the ledger"
+                );
+            } else {
+                // A duplicate of an answer heard and not read yet: its headers are ignored.
+                if let Reply::Http { status, meta, .. } = reply {
+                    engine.handle(
+                        now,
+                        Event::Heard {
+                            id,
+                            status,
+                            meta,
+                            at: now,
+                        },
+                    );
+                }
+            }
             let p = engine.progress();
             assert!(
                 p.done >= last_progress.done
@@ -668,11 +802,12 @@ pub fn run(case: &Case) {
         }
     }
 
-    // Whatever is still pending (duplicates, strays, answers to aborted requests) is ignored.
+    // Whatever is still pending (duplicates, strays, answers to cancelled or aborted
+    // requests) is ignored.
     let settled = engine.progress();
     assert_eq!(settled.done, n, "Done with inputs unsettled");
-    for (_, _, id, outcome) in pending.drain(..) {
-        engine.on_answer(id, outcome, now);
+    for (_, _, id, reply) in pending.drain(..) {
+        deliver_all(&mut engine, now, id, reply);
         assert_eq!(
             engine.progress(),
             settled,
@@ -682,12 +817,15 @@ pub fn run(case: &Case) {
     assert_eq!(engine.poll(now), Action::Done);
     let stats_requests = engine.stats().requests;
     assert_eq!(stats_requests as usize, sends);
+    assert_eq!(engine.aborted(), aborted);
 
-    let result = if aborted {
-        Ok(engine.into_result(BatchStatus::Canceled, now))
-    } else {
-        engine.finish(now)
-    };
+    let result = engine.finish(now);
+    if aborted {
+        assert!(
+            matches!(&result, Ok(r) if r.status == BatchStatus::Canceled),
+            "an aborted run resolves CANCELED"
+        );
+    }
     let r = match result {
         Err(e) => {
             // Only a stop before anything was updated rejects.
@@ -718,7 +856,7 @@ pub fn run(case: &Case) {
     for f in &r.failed {
         assert!(f.index < n);
         assert_eq!(f.id, h.inputs[f.index].id);
-        assert!(!f.error.category.is_empty());
+        assert!(!f.error.category.as_str().is_empty());
     }
     assert_eq!(r.num_errors, r.errors.len());
     assert!(r.stats.retries <= r.stats.requests);
@@ -760,7 +898,10 @@ pub fn run(case: &Case) {
         assert_eq!(object, &expected);
     }
     if aborted {
-        assert!(r.failed.iter().all(|f| f.error.category != "NOT_SENT"));
+        assert!(r
+            .failed
+            .iter()
+            .all(|f| f.error.category != model::Category::NotSent));
     }
 }
 
@@ -849,6 +990,43 @@ mod tests {
                 },
                 vec![(HeaderName::Interval, HeaderValue::Int(4_000_000_000))],
             )],
+            ..Case::default()
+        };
+        run(&case);
+    }
+
+    /// Issue 16 item 5: attempts are counted per batch, not only in total. One batch fails
+    /// every time while the other succeeds at once, so the run's total stays within the
+    /// global bound even if the failing batch were sent once too often.
+    #[test]
+    fn a_failing_batch_is_sent_max_retries_plus_one_times() {
+        let server_error = || {
+            answer(
+                Kind::Error {
+                    status: Status::Raw(500),
+                    category: Category::Empty,
+                    policy: None,
+                    details: Details::None,
+                },
+                vec![],
+            )
+        };
+        let ok = answer(
+            Kind::Batch {
+                multi: false,
+                fates: vec![],
+                extras: vec![],
+                rotate: 0,
+                other_status: None,
+            },
+            vec![],
+        );
+        let case = Case {
+            n: 2,
+            batch_size: 0,
+            concurrency: 1,
+            max_retries: 1,
+            answers: vec![server_error(), ok, server_error(), server_error()],
             ..Case::default()
         };
         run(&case);
