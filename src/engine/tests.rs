@@ -30,6 +30,7 @@ enum Fault {
 /// How one request ends, as a transport sees it: an HTTP answer (its body read with the
 /// same reader a Rust driver uses), no answer, or silence.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)] // one per request, moved once
 enum Reply {
     Http {
         status: u16,
@@ -1248,6 +1249,7 @@ fn fault_strategy() -> impl Strategy<Value = Fault> {
 /// One request's timing: to HubSpot, HubSpot's own time, back to us, then reading the body.
 type Timing = (f64, f64, f64, f64);
 
+#[allow(clippy::large_enum_variant)] // one per request, moved once
 enum Step {
     /// The request reaches HubSpot, which counts it and decides its answer.
     Arrive(u64, HttpRequest, Timing),
@@ -1734,7 +1736,7 @@ fn a_success_is_read_later_and_an_error_at_once() {
     };
     let mut sim = Sim::new(5);
     let mut engine = new_engine(cfg.clone(), inputs(5), 0.0, 1);
-    let [a, b, c] = [(); 3].map(|_| send(&mut engine, 0.0));
+    let [a, b, _c] = [(); 3].map(|_| send(&mut engine, 0.0));
     assert_eq!(
         engine.poll(0.0),
         Action::WaitUntil(cfg.timeout_ms),
