@@ -66,7 +66,6 @@ fn a_429_wait_from_the_interval_header_is_bounded() {
 /// driver comes back at the "read 1 s before the send" time the engine itself asked for.
 /// Found porting the engine tests (the simulated runs step over it).
 #[test]
-#[ignore = "bug: WaitUntil(now) at the READ_LATER_MS boundary (>= in Engine::poll)"]
 fn read_later_boundary_waits_for_now() {
     let config = ClientConfig {
         access_token: Some(Secret::new("t")),

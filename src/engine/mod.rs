@@ -308,7 +308,7 @@ impl<T: Written> Engine<T> {
             .any(|f| matches!(f.phase, Phase::Sent { .. }));
         let read_later = !self.queue.is_empty()
             && on_the_wire
-            && next_send.is_some_and(|t| t - now >= READ_LATER_MS);
+            && next_send.is_some_and(|t| t - now > READ_LATER_MS);
         if !read_later {
             if let Some(f) = self
                 .in_flight
