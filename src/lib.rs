@@ -61,6 +61,7 @@ pub mod read;
 pub mod report;
 pub mod request;
 pub mod response;
+pub mod schema;
 pub mod text;
 pub mod time;
 pub mod write;
