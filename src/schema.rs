@@ -287,7 +287,7 @@ impl<'de> Deserialize<'de> for MetadataValue {
 
 /// Everything the validator knows of one object type: the `schema` option's data form
 /// (`schema: { properties, pipelines }` in JS; CONTRACT.md's `SchemaData`).
-#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SchemaData {
     /// `results` of `GET /crm/v3/properties/{objectType}`.
@@ -297,6 +297,28 @@ pub struct SchemaData {
     /// pipelines, and the property's own options need not list every pipeline's stages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipelines: Option<Vec<Pipeline>>,
+    /// Whether `properties` lists every property a record can be given, so that a name not
+    /// listed is refused with `PROPERTY_DOESNT_EXIST`. `GET /crm/v3/properties/{objectType}`
+    /// lists only `non_sensitive` properties unless asked with `dataSensitivity=sensitive` /
+    /// `highly_sensitive`: a fetcher that did not read those lists sets this to `false`, and
+    /// unlisted names are then let through. Defaults to `true` (a caller supplying the data
+    /// vouches for it).
+    #[serde(default = "yes")]
+    pub all_properties: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for SchemaData {
+    fn default() -> Self {
+        SchemaData {
+            properties: Vec::new(),
+            pipelines: None,
+            all_properties: true,
+        }
+    }
 }
 
 impl SchemaData {
@@ -309,6 +331,7 @@ impl SchemaData {
         SchemaData {
             properties: properties.results,
             pipelines: pipelines.map(|p| p.results),
+            all_properties: true,
         }
     }
 }
@@ -404,6 +427,8 @@ struct Entry {
 pub struct Schema {
     /// Sorted by name.
     entries: Vec<Entry>,
+    /// `SchemaData::all_properties`.
+    refuse_unknown: bool,
 }
 
 impl From<SchemaData> for Schema {
@@ -427,7 +452,10 @@ impl Schema {
         // Stable: should HubSpot ever list a name twice, the first one wins.
         entries.sort_by(|a, b| a.property.name.cmp(&b.property.name));
         entries.dedup_by(|later, earlier| later.property.name == earlier.property.name);
-        Schema { entries }
+        Schema {
+            entries,
+            refuse_unknown: data.all_properties,
+        }
     }
 
     /// Number of properties known.
@@ -462,10 +490,12 @@ impl Schema {
             message,
         };
         let Some(entry) = self.entry(name) else {
-            // Names are stored lowercase; whether HubSpot folds the case of a name it is
-            // given is not known, so a name that matches only when lowercased is let through.
-            if name.bytes().any(|b| b.is_ascii_uppercase())
-                && self.entry(&name.to_ascii_lowercase()).is_some()
+            // Unlisted names are refused only when the list is complete. Names are stored
+            // lowercase; whether HubSpot folds the case of a name it is given is not known, so
+            // a name that matches only when lowercased is let through.
+            if !self.refuse_unknown
+                || (name.bytes().any(|b| b.is_ascii_uppercase())
+                    && self.entry(&name.to_ascii_lowercase()).is_some())
             {
                 return Ok(());
             }
@@ -887,6 +917,7 @@ mod tests {
         Schema::new(SchemaData {
             properties,
             pipelines,
+            ..SchemaData::default()
         })
     }
 
@@ -905,6 +936,13 @@ mod tests {
         // A name that only differs by case: HubSpot's handling is unknown, let through.
         assert_eq!(code(&s, "DealName", "x"), None);
         assert_eq!(code(&s, "dealname", "x"), None);
+        // A list without the sensitive properties cannot tell a missing name.
+        let partial = Schema::new(SchemaData {
+            properties: vec![prop("dealname", "string", "text", json!({}))],
+            all_properties: false,
+            ..SchemaData::default()
+        });
+        assert_eq!(code(&partial, "foo", "x"), None);
     }
 
     #[test]
@@ -1330,6 +1368,7 @@ mod tests {
         }))
         .unwrap();
         assert!(data.pipelines.is_none());
+        assert!(data.all_properties);
         let s = Schema::from(data.clone());
         assert_eq!(s.len(), 1);
         assert!(!s.is_empty());
