@@ -17,7 +17,7 @@
 //!
 //! | code | when | evidence |
 //! | --- | --- | --- |
-//! | `PROPERTY_DOESNT_EXIST` | no property of that name | HubSpot's answer for unknown names |
+//! | `PROPERTY_DOESNT_EXIST` | no property of that name, when the list is complete (`SchemaData::all_properties`) | HubSpot's answer for unknown names |
 //! | `READ_ONLY_VALUE` | `modificationMetadata.readOnlyValue` (or, without metadata, `calculated`) | the property's own flag |
 //! | `INVALID_OPTION` | enumeration / bool value (or `;` part) that is no option's value or label, nor a pipeline or stage id | `x was not one of the allowed options: [...]`, seen for enumerations and `booleancheckbox` (`1`) |
 //! | `INVALID_DECIMAL` | number that is not a decimal numeral (`abc`, `1,000`, `$5`, `NaN`) | HubSpot refuses even `1.42e-14` ("was not a valid number") |
