@@ -56,6 +56,7 @@ pub mod proxy;
 pub mod report;
 pub mod request;
 pub mod response;
+pub mod schema;
 pub mod text;
 pub mod time;
 
