@@ -386,6 +386,7 @@ test("control API: config, state, records, log, reset, CORS", () => withEmu({ se
     seed: 5, deals: 50, contacts: 20, sandbox: false, cors: false,
     rateLimit: { requests: 100, intervalMs: 10000 }, dailyLimit: 250000, latencyMs: 0,
     faultRate: 0, faultKinds: FAULT_KINDS, unknownIds: "error207",
+    schemaAccess: true, schemaFaultRate: 0, apiVersions: ["2025-09", "2026-03"],
   });
   const upd = await ctl(url, "/_emulator/config", { latencyMs: 5, faultKinds: ["500"], rateLimit: null });
   assert.equal(upd.json.latencyMs, 5);
