@@ -2,13 +2,14 @@
 // CLI for the HubSpot emulator: prints one JSON line {"url": ...} once listening,
 // so scripts can start it on port 0 and read the address back.
 import { parseArgs } from "node:util";
-import { startEmulator, FAULT_KINDS } from "./emulator.mjs";
+import { startEmulator, ALL_FAULT_KINDS } from "./emulator.mjs";
 
 const USAGE = `usage: node tests/emulator/server.mjs [--port N] [--host 127.0.0.1] [--seed N] [--deals N]
   [--contacts N] [--sandbox] [--cors] [--static DIR] [--rate-limit 100/10000|off]
   [--daily-limit N|off] [--latency MS] [--fault-rate 0..1] [--fault-kinds a,b,...]
-  [--unknown-ids error207|omit|mixed] [--token T]... [--log]
-fault kinds: ${FAULT_KINDS.join(", ")}`;
+  [--unknown-ids error207|omit|mixed] [--no-schema-access] [--schema-fault-rate 0..1]
+  [--api-versions 2025-09,2026-03] [--token T]... [--log]
+fault kinds: ${ALL_FAULT_KINDS.join(", ")}`;
 
 function fail(msg) {
   process.stderr.write(`${msg}\n${USAGE}\n`);
@@ -24,6 +25,7 @@ try {
       cors: { type: "boolean" }, static: { type: "string" }, "rate-limit": { type: "string" },
       "daily-limit": { type: "string" }, latency: { type: "string" }, "fault-rate": { type: "string" },
       "fault-kinds": { type: "string" }, "unknown-ids": { type: "string" },
+      "no-schema-access": { type: "boolean" }, "schema-fault-rate": { type: "string" }, "api-versions": { type: "string" },
       token: { type: "string", multiple: true }, log: { type: "boolean" }, help: { type: "boolean", short: "h" },
     },
   }));
@@ -53,6 +55,9 @@ else if (rl !== undefined) {
 if (values["daily-limit"] === "off") opts.dailyLimit = null;
 else opts.dailyLimit = int("daily-limit");
 if (values["fault-rate"] !== undefined) opts.faultRate = Number(values["fault-rate"]);
+if (values["no-schema-access"]) opts.schemaAccess = false;
+if (values["schema-fault-rate"] !== undefined) opts.schemaFaultRate = Number(values["schema-fault-rate"]);
+if (values["api-versions"] !== undefined) opts.apiVersions = values["api-versions"].split(",").filter(Boolean);
 if (values["fault-kinds"] !== undefined) opts.faultKinds = values["fault-kinds"].split(",").filter(Boolean);
 for (const k of Object.keys(opts)) if (opts[k] === undefined) delete opts[k];
 
