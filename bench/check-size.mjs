@@ -5,7 +5,10 @@
 //   node bench/check-size.mjs <pkg dir>            # exit 0 within budget, 1 over it, 2 on error
 //   node bench/check-size.mjs <pkg dir> --tighten  # lower the budgets to measured + 3% (never raises them)
 //
+// It also refuses a budget that went up (see checkRatchet: once per budget, to its ceiling).
+//
 // scripts/check-size wraps this; scripts/test runs it on the freshly built package.
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BENCH, REPO, gzip9 } from "./lib.mjs";
@@ -23,6 +26,65 @@ function fail(msg, code = 2) {
   process.exit(code);
 }
 
+// The budgets only go down (issue 16). Starting from ANCHOR (main at ab8c3fc, whose budgets are
+// below), the committed versions of bench/size-budget.json along HEAD's first-parent history,
+// then the working copy, may raise a budget above the version before only ONCE per budget, and
+// then to at most its CEILING: 80,000 B for the browser entry, the ceiling of the one-schema rebuild (issue 13);
+// for the full wasm, that plus the edge proxy's share at the anchor (70,467 - 64,470 = 5,997 B,
+// rounded up to 86,000 B). Lowering is always allowed (--tighten). Needs the git history back
+// to ANCHOR: without it (a shallow clone) the raise cannot be checked, which fails in CI.
+const ANCHOR = { commit: "ab8c3fcdcb26da73f56f0f42c9d02645a5740f1e", browserEntryGzipBytes: 64470, fullWasmGzipBytes: 70467 };
+const CEILING = { browserEntryGzipBytes: 80_000, fullWasmGzipBytes: 86_000 };
+
+function budgetHistory() {
+  const git = (...args) => execFileSync("git", ["-C", REPO, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  let commits;
+  try {
+    git("cat-file", "-e", `${ANCHOR.commit}^{commit}`);
+    commits = git("log", "--first-parent", "--format=%H", "--reverse", `${ANCHOR.commit}..HEAD`, "--", "bench/size-budget.json").split("\n").filter(Boolean);
+  } catch (e) {
+    return { error: String(e.stderr || e.message).trim().split("\n")[0] };
+  }
+  const versions = [{ where: `${ANCHOR.commit.slice(0, 7)} (anchor)`, budget: ANCHOR }];
+  for (const c of commits) {
+    try {
+      versions.push({ where: `commit ${c.slice(0, 7)}`, budget: JSON.parse(git("show", `${c}:bench/size-budget.json`)) });
+    } catch {
+      versions.push({ where: `commit ${c.slice(0, 7)}`, budget: {} }); // deleted or unreadable: no budget, an unbounded raise
+    }
+  }
+  return { versions };
+}
+
+function checkRatchet(current) {
+  const h = budgetHistory();
+  let versions;
+  if (h.error) {
+    const msg = `cannot read the budget's git history back to ${ANCHOR.commit.slice(0, 7)} (${h.error}), so cannot check that the budget only went down`;
+    if (process.env.CI) fail(`${msg}; CI needs the full history (e.g. fetch-depth: 0)`, 1);
+    console.log(`warning: ${msg}; checking the working copy against the anchor only`);
+    versions = [{ where: `${ANCHOR.commit.slice(0, 7)} (anchor)`, budget: ANCHOR }];
+  } else versions = h.versions;
+  versions.push({ where: "the working copy", budget: current });
+  const refused = [];
+  for (const key of Object.keys(CEILING)) {
+    const value = (b) => (Number.isInteger(b[key]) && b[key] > 0 ? b[key] : Infinity);
+    let raises = 0;
+    for (let i = 1; i < versions.length; i++) {
+      const before = value(versions[i - 1].budget), after = value(versions[i].budget);
+      if (after <= before) continue;
+      raises++;
+      const what = `${key} raised from ${before} to ${after} in ${versions[i].where}`;
+      if (after > CEILING[key]) refused.push(`${what}: above the ceiling of ${CEILING[key]}`);
+      else if (raises > 1) refused.push(`${what}: the one raise (to at most ${CEILING[key]}) was already used`);
+      else console.log(`budget: ${what} (the one raise allowed, at most ${CEILING[key]})`);
+    }
+  }
+  if (refused.length) {
+    fail(`${BUDGET_FILE} may only go down (issue 16), except once per budget to its ceiling:\n  ${refused.join("\n  ")}`, 1);
+  }
+}
+
 if (![WASM, FULL_WASM, "browser.js"].every((f) => existsSync(join(pkgDir, f)))) {
   fail(`${pkgDir} lacks ${WASM}, ${FULL_WASM} or browser.js: run scripts/build-pkg first`);
 }
@@ -34,6 +96,7 @@ try {
 }
 let limit = budget.browserEntryGzipBytes;
 if (!Number.isInteger(limit) || limit <= 0) fail(`${BUDGET_FILE}: browserEntryGzipBytes must be a positive integer`);
+checkRatchet(budget);
 
 let m;
 try {

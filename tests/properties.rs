@@ -58,6 +58,88 @@ fn is_plain_decimal(s: &str) -> bool {
     int_ok && frac_ok && s != "-0"
 }
 
+/// An independent reference for numbers as HubSpot strings: JS's `String(n)` digits (the
+/// shortest that read back, which `{:e}` also picks) written out in plain decimal, by moving
+/// the point of the `{:e}` mantissa. Shares no code with `format_number`.
+fn reference_plain_decimal(x: f64) -> String {
+    if x == 0.0 {
+        return "0".to_owned(); // -0 too, as String(-0) is "0"
+    }
+    let sci = format!("{:e}", x.abs()); // "1.2345e-7", "1e21"
+    let (mantissa, exp) = sci.split_once('e').unwrap();
+    let exp: i64 = exp.parse().unwrap();
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    // value = 0.<digits> * 10^(exp + 1): the point goes after exp + 1 digits
+    let point = exp + 1;
+    let plain = if point <= 0 {
+        format!("0.{}{digits}", "0".repeat((-point) as usize))
+    } else if point as usize >= digits.len() {
+        format!("{digits}{}", "0".repeat(point as usize - digits.len()))
+    } else {
+        format!(
+            "{}.{}",
+            &digits[..point as usize],
+            &digits[point as usize..]
+        )
+    };
+    if x < 0.0 {
+        format!("-{plain}")
+    } else {
+        plain
+    }
+}
+
+/// Fixed cases, written out by hand (what JS's `String(n)` gives, without the exponent).
+#[test]
+fn numbers_format_as_the_fixed_cases_say() {
+    let cases: Vec<(f64, String)> = vec![
+        (0.0, "0".into()),
+        (-0.0, "0".into()),
+        (1.0, "1".into()),
+        (-1.5, "-1.5".into()),
+        (100.0, "100".into()),
+        (0.1, "0.1".into()),
+        (0.1 + 0.2, "0.30000000000000004".into()),
+        (4.35, "4.35".into()),
+        (123_456_789.125, "123456789.125".into()),
+        (-1e-6, "-0.000001".into()),
+        (1e-7, "0.0000001".into()),
+        (1.5e-7, "0.00000015".into()),
+        (2.5e-5, "0.000025".into()),
+        (123e-20, "0.00000000000000000123".into()),
+        (f64::EPSILON, "0.0000000000000002220446049250313".into()),
+        (9_007_199_254_740_992.0, "9007199254740992".into()),
+        (9_007_199_254_740_994.0, "9007199254740994".into()),
+        (-9_007_199_254_740_996.0, "-9007199254740996".into()),
+        (1e16, "10000000000000000".into()),
+        (1e21, "1000000000000000000000".into()),
+        (1.5e300, format!("15{}", "0".repeat(299))),
+        (f64::MAX, format!("17976931348623157{}", "0".repeat(292))),
+        (5e-324, format!("0.{}5", "0".repeat(323))),
+        (-5e-324, format!("-0.{}5", "0".repeat(323))),
+    ];
+    for (x, want) in &cases {
+        assert_eq!(&format_value(&Value::Number(*x)).unwrap(), want, "{x:e}");
+        assert_eq!(
+            &reference_plain_decimal(*x),
+            want,
+            "the reference itself, {x:e}"
+        );
+    }
+    // Dates: epoch milliseconds, truncated toward zero (a JS time value), -0 as "0".
+    for (ms, want) in [
+        (1.9, "1"),
+        (-1.9, "-1"),
+        (-0.5, "0"),
+        (0.0, "0"),
+        (1_700_000_000_000.75, "1700000000000"),
+        (8.64e15, "8640000000000000"),
+        (-8.64e15, "-8640000000000000"),
+    ] {
+        assert_eq!(format_value(&Value::Date(ms)).unwrap(), want, "Date({ms})");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
@@ -77,6 +159,7 @@ proptest! {
             let mantissa = sci.split('e').next().unwrap();
             prop_assert_eq!(significant_digits(&s), significant_digits(mantissa), "not the shortest digits: {}", s);
         }
+        prop_assert_eq!(&s, &reference_plain_decimal(x), "{:e}", x);
         prop_assert_eq!(format_number(x), s);
     }
 
@@ -84,7 +167,7 @@ proptest! {
     #[test]
     fn dates_format_as_whole_epoch_milliseconds(ms in prop_oneof![finite_f64(), -8.64e15f64..8.64e15]) {
         let s = format_value(&Value::Date(ms)).unwrap();
-        prop_assert_eq!(&s, &format_number(ms.trunc()));
+        prop_assert_eq!(&s, &reference_plain_decimal(ms.trunc()), "Date({:e})", ms);
         prop_assert!(!s.contains('.'), "{}", s);
     }
 }
@@ -214,18 +297,32 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
 
-    /// Built requests carry the inputs in order, `batch_size` at a time, all to one URL.
+    /// Built requests carry the inputs in order, `batch_size` at a time (full batches, the
+    /// last one holding the rest), all to one URL, each with the JSON content type and the
+    /// token's Authorization header (none without a token: a proxy adds it).
     #[test]
     fn built_requests_carry_every_input_once_in_order(
         inputs in prop::collection::vec(batch_input(), 0..12),
         batch_size in 1usize..=5,
+        token in prop::option::of("[!-~]{1,40}"),
     ) {
-        let config = ClientConfig { batch_size, access_token: Some(Secret::new("tok")), ..ClientConfig::default() };
+        let config = ClientConfig { batch_size, access_token: token.as_deref().map(Secret::new), ..ClientConfig::default() };
         let reqs = request::build_batch_update_requests(&inputs, &config);
+        prop_assert_eq!(reqs.len(), inputs.len().div_ceil(batch_size), "number of requests");
         let mut seen = Vec::new();
-        for r in &reqs {
+        for (k, r) in reqs.iter().enumerate() {
             prop_assert_eq!(r.method, "POST");
             prop_assert_eq!(r.url.as_str(), "https://api.hubapi.com/crm/v3/objects/0-3/batch/update");
+            let size = r.input_indexes.len();
+            if k + 1 < reqs.len() {
+                prop_assert_eq!(size, batch_size, "request {} is not a full batch", k);
+            } else {
+                prop_assert!((1..=batch_size).contains(&size), "last request holds {} inputs", size);
+            }
+            let named = |name: &str| r.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect::<Vec<_>>();
+            prop_assert_eq!(named("content-type"), vec!["application/json"]);
+            let bearer = token.as_ref().map(|t| format!("Bearer {t}"));
+            prop_assert_eq!(named("authorization"), bearer.iter().map(String::as_str).collect::<Vec<_>>());
             let back: BatchInputSimplePublicObjectBatchInput = serde_json::from_str(&r.body_json()).unwrap();
             let expected: Vec<_> = r.input_indexes.iter().map(|&i| inputs[i].clone()).collect();
             prop_assert_eq!(back.inputs, expected);

@@ -61,6 +61,9 @@ function throwWith(r) {
   };
 }
 
+/** How often the top-level generators return a valid value (see makeGen's "Valid by construction"). */
+export const PLAUSIBLE = 0.75;
+
 const TRAPS = ["get", "set", "has", "ownKeys", "getOwnPropertyDescriptor", "getPrototypeOf", "defineProperty",
   "deleteProperty", "isExtensible", "preventExtensions", "setPrototypeOf", "apply", "construct"];
 
@@ -266,7 +269,104 @@ export function makeGen(r) {
     return input;
   };
 
+  // ---- Valid by construction: what the package must accept. The top-level generators below
+  // (inputs, buildOptions, clientOptions, updateOptions) return one of these most of the time
+  // (PLAUSIBLE), so that the checks that run only on success ("nothing lost", requests cover
+  // every input, the same instance keeps updating) see hundreds of cases, not twenty; the
+  // rest are hostile. The jsfuzz test fails when fewer than half of a target's calls succeed.
+
+  /** Any well-formed string (no lone surrogate): specials, random unicode, sometimes long. */
+  g.wellFormed = () => {
+    for (;;) {
+      const s = r.chance(0.05) ? r.pick(["x".repeat(5000), "é😀".repeat(2000)]) : g.string();
+      if (s.length <= HUGE / 2 && s.isWellFormed()) return s;
+    }
+  };
+  /** `s` cut to at most `n` code units without splitting a surrogate pair. */
+  const cut = (s, n) => {
+    const t = s.slice(0, n);
+    return t.isWellFormed() ? t : t.slice(0, -1);
+  };
+  g.validNumber = () => {
+    for (;;) {
+      const n = g.number();
+      if (Number.isFinite(n)) return n;
+    }
+  };
+  g.validDate = () => new Date(r.pick([0, 8.64e15, -8.64e15, 1_700_000_000_000 + r.int(1e9), -r.int(1e12), 0.5, -0.5]));
+  g.validPropertyValue = () => {
+    switch (r.int(8)) {
+      case 0: case 1: return g.wellFormed();
+      case 2: return g.validNumber();
+      case 3: return r.chance(0.5);
+      case 4: return g.validDate();
+      case 5: return Array.from({ length: r.int(4) }, () => cut(g.wellFormed().replaceAll(";", ","), 40));
+      case 6: return null;
+      default: return `${r.int(100000)}.5`;
+    }
+  };
+  /** A valid input; `i` makes its id and trace id unique within the call. */
+  g.validInput = (i = 0) => {
+    const input = { id: String(i + 1), properties: {} };
+    switch (r.int(5)) {
+      case 0: input.id = `ext-${i}`; input.idProperty = "deal_external_id"; break;
+      case 1: input.id = `${cut(g.wellFormed(), 30)}-${i}`; break;
+      case 2: input.id = String(i + 1); input.idProperty = "hs_object_id"; break;
+      default: break;
+    }
+    for (let k = r.int(5); k > 0; k--) {
+      const name = r.chance(0.7) ? r.pick(["amount", "dealname", "dealstage", "tags", "closedate", "description"]) : cut(g.wellFormed(), 40) || "p";
+      // defineProperty: a name such as "__proto__" is an own property, not the prototype
+      Object.defineProperty(input.properties, name, { value: g.validPropertyValue(), enumerable: true, writable: true, configurable: true });
+    }
+    if (r.chance(0.3)) input.objectWriteTraceId = `t-${i}-${r.int(1e6)}`;
+    switch (r.int(10)) { // valid, but not plain: the package must read them all the same
+      case 0: Object.setPrototypeOf(input, null); break;
+      case 1: Object.freeze(input); break;
+      case 2: Object.setPrototypeOf(input.properties, null); break;
+      default: break;
+    }
+    return input;
+  };
+  g.validInputs = () => {
+    const n = r.chance(0.05) ? 100 + r.int(200) : r.int(7);
+    return Array.from({ length: n }, (_, i) => g.validInput(i));
+  };
+  const VALID_BASE_URLS = ["https://api.hubapi.com", "http://127.0.0.1:1", "http://localhost:1", "http://[::1]:1", "https://a/b",
+    "http://127.255.255.255:65535/", "https://hubspot-proxy.example.workers.dev", "HTTP://LOCALHOST:1"];
+  const VALID_OBJECT_TYPES = ["0-3", "deals", "contacts", "2-1234", "0-1", "p_custom_1"];
+  const VALID_TOKENS = ["tok", "pat-na1-00000000-0000-0000-0000-000000000000", "x".repeat(500), "!~#$%&'*+-.^_`|"];
+  g.validBuildOptions = () => {
+    const o = {};
+    if (r.chance(0.6)) o.accessToken = r.pick(VALID_TOKENS);
+    if (r.chance(0.4)) o.baseUrl = r.pick(VALID_BASE_URLS);
+    if (r.chance(0.4)) o.objectType = r.pick(VALID_OBJECT_TYPES);
+    if (r.chance(0.4)) o.batchSize = 1 + r.int(100);
+    if (r.chance(0.3)) o.idProperty = r.pick(["deal_external_id", "hs_object_id", "email"]);
+    return o;
+  };
+  g.validClientOptions = () => {
+    const o = g.validBuildOptions();
+    delete o.idProperty;
+    // Without a token, baseUrl must be a proxy (one that adds it), not HubSpot itself.
+    if (!o.accessToken && (o.baseUrl ?? "https://api.hubapi.com") === "https://api.hubapi.com") o.baseUrl = r.pick(VALID_BASE_URLS.slice(1));
+    if (r.chance(0.3)) o.concurrency = 1 + r.int(r.chance(0.5) ? 10 : 1000);
+    if (r.chance(0.3)) o.rateLimit = r.chance(0.3) ? null : { requests: 1 + r.int(1000), intervalMs: r.chance(0.5) ? 1 + r.int(60_000) : 0.5 };
+    if (r.chance(0.3)) o.maxRetries = r.int(101);
+    if (r.chance(0.3)) o.timeoutMs = r.chance(0.8) ? 1 + r.int(60_000) : 0.25;
+    if (r.chance(0.3)) o.fetch = r.pick([undefined, () => {}, globalThis.fetch, async () => new Response("{}")]);
+    return o;
+  };
+  g.validUpdateOptions = () => {
+    const o = {};
+    if (r.chance(0.3)) o.idProperty = r.pick(["deal_external_id", "hs_object_id"]);
+    if (r.chance(0.3)) o.signal = new AbortController().signal;
+    if (r.chance(0.3)) o.onProgress = r.pick([() => {}, throwWith(r), () => { throw new Error("progress trap"); }]);
+    return r.chance(0.15) ? undefined : o;
+  };
+
   g.inputs = () => {
+    if (r.chance(PLAUSIBLE)) return g.validInputs();
     switch (r.int(10)) {
       case 0: return g.any();
       case 1: return g.hostile(Array.from({ length: 2 }, (_, i) => g.input(i)));
@@ -293,6 +393,7 @@ export function makeGen(r) {
     return g.any();
   };
   g.clientOptions = () => {
+    if (r.chance(PLAUSIBLE)) return g.validClientOptions();
     switch (r.int(8)) {
       case 0: return g.any();
       case 1: return g.hostile({ accessToken: "t", baseUrl: "http://127.0.0.1:1" });
@@ -306,6 +407,7 @@ export function makeGen(r) {
     }
   };
   g.buildOptions = () => {
+    if (r.chance(PLAUSIBLE)) return g.validBuildOptions();
     if (r.chance(0.15)) return g.any();
     const o = {};
     for (const k of ["accessToken", "baseUrl", "objectType", "batchSize", "idProperty"]) if (r.chance(0.4)) o[k] = k === "idProperty" ? (r.chance(0.5) ? "deal_external_id" : g.any()) : g.optionValue(k);
@@ -313,6 +415,7 @@ export function makeGen(r) {
     return r.chance(0.1) ? g.hostile(o) : o;
   };
   g.updateOptions = () => {
+    if (r.chance(PLAUSIBLE)) return g.validUpdateOptions();
     switch (r.int(10)) {
       case 0: return g.any();
       case 1: return undefined;

@@ -1,6 +1,8 @@
 // Minimal reproducers of the package bugs the fuzzers found (see RELIABILITY.md, "Findings").
-//   node tests/jsfuzz/known-bugs.mjs          # one line per bug: FIXED or STILL PRESENT
-// Each check runs in its own child process, because some of them wedge the module.
+//   node tests/jsfuzz/known-bugs.mjs          # one line per bug: FIXED, STILL PRESENT or CHECK FAILED
+// Each check runs in its own child process, because some of them wedge the module. A check that
+// crashes, hangs (30 s) or prints anything else is CHECK FAILED: it proves nothing, so it counts
+// as a failure. Exit status 0 only when every check ran and every bug is FIXED.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { loadPackage } from "../chaos/support.mjs";
@@ -73,14 +75,22 @@ if (process.argv[2] === "--one") {
   process.exit(0);
 }
 let present = 0;
+let broken = 0; // checks that crashed, hung or printed something else: they prove nothing
 for (const name of Object.keys(BUGS)) {
   let out;
   try {
-    out = execFileSync(process.execPath, [SELF, "--one", name], { encoding: "utf8", timeout: 30_000, stdio: ["ignore", "pipe", "ignore"] });
+    out = execFileSync(process.execPath, [SELF, "--one", name], { encoding: "utf8", timeout: 30_000, stdio: ["ignore", "pipe", "pipe"] });
   } catch (e) {
-    out = `check failed: ${e.message.split("\n")[0]}`;
+    const why = String(e.stderr ?? "").split("\n").find((l) => /^[A-Za-z]*(Error|Exception)\b.*:/.test(l)) ?? e.message.split("\n")[0];
+    out = `CHECK FAILED (${e.signal ?? `exit ${e.status}`}): ${why.trim().slice(0, 200)}`;
   }
   if (out === "STILL PRESENT") present++;
+  else if (out !== "FIXED") {
+    broken++;
+    if (!out.startsWith("CHECK FAILED")) out = `CHECK FAILED: printed ${JSON.stringify(out.slice(0, 80))}`;
+  }
   console.log(`${out.padEnd(14)} ${name}`);
 }
-console.log(`${present} of ${Object.keys(BUGS).length} still present`);
+console.log(`${present} of ${Object.keys(BUGS).length} still present, ${broken} check(s) failed`);
+// Exit 1 unless every check ran and found its bug fixed (tests/jsfuzz/jsfuzz.test.mjs runs this).
+process.exit(present || broken ? 1 : 0);

@@ -110,7 +110,9 @@ test("abort: rejects ABORTED with the signal's reason as cause; nothing is sent 
     await sleep(700); // long enough for more requests to show up if any were sent
     assert.equal(fetch.calls.length, 2, "no request after the abort");
     assert.equal(emu.emulator.getLog().length, 2);
-    assert.ok(fetch.calls[1].signal?.aborted !== false, "the request in flight was aborted too (when a signal is passed)");
+    const inFlight = fetch.calls[1].signal;
+    assert.ok(inFlight instanceof AbortSignal, "the request in flight was given an AbortSignal");
+    assert.equal(inFlight.aborted, true, "the request in flight was aborted too");
     assert.ok(err.result, "the error carries the partial result");
     const updated = assertAccountsForAll(err.result, inputs);
     assert.equal(err.result.results.length, 5, "the first batch was answered before the abort");
@@ -146,10 +148,11 @@ test("an already-aborted signal sends nothing", () =>
     await sleep(100);
     assert.equal(fetch.calls.length, 0);
     assert.equal(emu.emulator.getLog().length, 0);
-    if (err.result) {
-      assertAccountsForAll(err.result, inputs);
-      assert.equal(err.result.results.length, 0);
-    }
+    // README: the ABORTED error's result accounts for every input.
+    assert.ok(err.result, "the error carries the result");
+    assertAccountsForAll(err.result, inputs);
+    assert.equal(err.result.results.length, 0, "nothing updated");
+    assert.ok(err.result.failed.every((f) => f.error.category === "ABORTED"), "every input failed ABORTED");
     await stillWorks(c, emu);
   }));
 

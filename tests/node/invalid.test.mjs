@@ -173,6 +173,49 @@ test("4xx other than 429 are not retried", () =>
 
 // --------------------------------------------------------------------------- no traps
 
+/**
+ * What "it worked" means for a call that resolved (contract 1): `inputs` is an array whose
+ * length reads back, and every index of it is accounted for exactly once: in `failed` (in
+ * range, once, with the input's id and a reason) or updated, with `results` holding exactly
+ * the ids of the updated inputs, each really written by the emulator (and, where the case says
+ * so, with the value it must store). Returns the first problem found, or null.
+ */
+function accountingProblem(r, inputs, emu, expect) {
+  if (!(r && Array.isArray(r.results) && Array.isArray(r.failed))) return "without a result (results/failed arrays)";
+  let n;
+  let items;
+  try {
+    if (!Array.isArray(inputs)) return `for inputs that are not an array (${typeof inputs})`;
+    n = inputs.length;
+    items = Array.from({ length: n }, (_, i) => inputs[i]);
+  } catch (e) {
+    return `for inputs that cannot be read (${e.message})`;
+  }
+  if (r.results.length + r.failed.length !== n) return `results ${r.results.length} + failed ${r.failed.length} !== ${n} inputs`;
+  const failed = new Set();
+  for (const f of r.failed) {
+    if (!Number.isInteger(f?.index) || f.index < 0 || f.index >= n) return `failed index ${f?.index} out of range`;
+    if (failed.has(f.index)) return `inputs[${f.index}] in failed twice`;
+    failed.add(f.index);
+    if (f.id !== items[f.index]?.id) return `failed[${f.index}].id ${JSON.stringify(f.id)} is not the input's id`;
+    if (typeof f.error?.category !== "string" || !f.error.category || typeof f.error.message !== "string") return `failed[${f.index}] has no reason`;
+  }
+  const updated = items.map((_, i) => i).filter((i) => !failed.has(i));
+  const want = updated.map((i) => String(items[i]?.id)).sort();
+  const got = r.results.map((o) => String(o?.id)).sort();
+  if (JSON.stringify(got) !== JSON.stringify(want)) return `results ids [${got.join(",").slice(0, 80)}] are not the updated inputs' ids [${want.join(",").slice(0, 80)}]`;
+  for (const i of updated) {
+    const rec = emu.emulator.getRecord("deals", String(items[i].id));
+    if (!rec || !(rec.writes >= 1)) return `inputs[${i}] (id ${String(items[i].id).slice(0, 20)}) reported updated but never written`;
+  }
+  if (expect?.stored) {
+    if (r.results.length !== 1) return `expected its one input updated, got ${r.results.length} results and ${r.failed.length} failed`;
+    const got = emu.emulator.getRecord("deals", expect.stored.id).properties[expect.stored.prop];
+    if (got !== expect.stored.value) return `stored ${JSON.stringify(got).slice(0, 40)} instead of ${JSON.stringify(expect.stored.value).slice(0, 40)}`;
+  }
+  return null;
+}
+
 function garbage() {
   const cyclic = { amount: "1" };
   cyclic.self = cyclic;
@@ -230,10 +273,11 @@ function garbage() {
   ];
 }
 
-test("no traps: garbage inputs reject with INVALID_INPUT or work; the instance keeps working", () =>
+test("no traps: garbage inputs reject with INVALID_INPUT or work; the instance keeps working", (t) =>
   withEmu({ deals: 500 }, async (emu) => {
     const c = client(emu, { maxRetries: 0 });
     const problems = [];
+    const resolved = [];
     for (const [what, inputs, expect] of garbage()) {
       let settled;
       let p;
@@ -254,14 +298,9 @@ test("no traps: garbage inputs reject with INVALID_INPUT or work; the instance k
         else if (!(e instanceof pkg.HubSpotError)) problems.push(`${what}: rejected with a non-HubSpotError: ${e}`);
         else if (e.code !== "INVALID_INPUT") problems.push(`${what}: rejected with code ${e.code}: ${e.message}`);
       } else {
-        const r = settled.value;
-        if (!(Array.isArray(r?.results) && Array.isArray(r?.failed))) problems.push(`${what}: resolved without a result`);
-        else if (expect?.stored && r.results.length === 1) {
-          const got = emu.emulator.getRecord("deals", expect.stored.id).properties[expect.stored.prop];
-          if (got !== expect.stored.value) {
-            problems.push(`${what}: resolved as updated but stored ${JSON.stringify(got).slice(0, 40)} instead of ${JSON.stringify(expect.stored.value).slice(0, 40)}`);
-          }
-        }
+        resolved.push(what);
+        const bad = accountingProblem(settled.value, inputs, emu, expect);
+        if (bad) problems.push(`${what}: resolved, but ${bad}`);
       }
       try {
         await stillWorks(c, emu, 100);
@@ -269,6 +308,7 @@ test("no traps: garbage inputs reject with INVALID_INPUT or work; the instance k
         problems.push(`${what}: the instance stopped working: ${e.message}`);
       }
     }
+    t.diagnostic(`resolved: ${resolved.join("; ")}`);
     assert.deepEqual(problems, []);
   }));
 

@@ -1,7 +1,7 @@
 // Retries (contract 4): 5xx, network errors, per-attempt timeouts and unreadable 200/207
 // bodies are retried with backoff, at most maxRetries times per request, and then fail with
 // the right category. Each test has its own emulator; the tests run concurrently.
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   assertAccountsForAll,
@@ -39,12 +39,36 @@ function attemptsByBody(fetch) {
   return [...by.values()];
 }
 
+// Scheduling slack on top of a backoff's upper bound: the tests in this file run concurrently.
+const BACKOFF_SLACK_MS = 200;
+const gaps = []; // [fault, first, second backoff in ms], one per request of the fault tests
+
 describe("retries", { concurrency: true }, () => {
+  // One backoff drawn at the top of its range is allowed its slack; but the first backoffs are
+  // drawn from 250..500 ms, so they cannot average 500 ms or more unless every one of them was
+  // delayed by >125 ms on average, while doubled ones (500..1000) never average less. Same for
+  // the second ones (500..1000 ms). This catches a doubled backoff however the jitter falls.
+  after(() => {
+    if (process.env.SHOW_BACKOFF) console.log(JSON.stringify(gaps));
+    if (gaps.length === 0) return; // the fault tests did not run (a --test-name-pattern)
+    const mean = (k) => gaps.reduce((a, g) => a + g[k], 0) / gaps.length;
+    assert.ok(mean(1) < 500, `first backoffs average ${mean(1).toFixed(0)} ms over ${gaps.length} requests (250..500 each expected)`);
+    assert.ok(mean(2) < 1000, `second backoffs average ${mean(2).toFixed(0)} ms over ${gaps.length} requests (500..1000 each expected)`);
+  });
+
   for (const [fault, want] of Object.entries(FAULTS)) {
     it(`${fault}: retried maxRetries (2) times per request, then failed with ${want.categories[0]}`, () =>
       withEmu({ faultRate: 1, faultKinds: [fault] }, async (emu) => {
         const inputs = dealInputs(range(1, 6));
-        const fetch = spyFetch();
+        // When each attempt ended for the client: its answer (status and headers) arrived, or
+        // fetch rejected (a reset; a hang once its timeout aborted it).
+        const fetch = spyFetch(async (input, init, call) => {
+          try {
+            return await globalThis.fetch(input, init);
+          } finally {
+            call.endedAt = performance.now();
+          }
+        });
         const c = client(emu, { fetch, maxRetries: 2, timeoutMs: 500, batchSize: 3 });
         const r = await c.update(inputs);
         assert.equal(r.status, "COMPLETE");
@@ -60,11 +84,18 @@ describe("retries", { concurrency: true }, () => {
         for (const calls of perBody) {
           assert.equal(calls.length, 3, "1 attempt + maxRetries (2) retries per request");
           // Backoff runs from the end of an attempt: a hung one ends when its timeout aborts it.
-          const ended = (c) => (fault === "hang" ? c.abortedAt : c.at);
+          // The n-th retry waits between half and all of 500 ms * 2^(n-1) (README, Retries):
+          // 250..500 ms, then 500..1000 ms. The gap is measured from when the answer (or the
+          // rejection) reached the client, which is no later than when the client saw the
+          // attempt end, so it is never shorter than the backoff (2 ms for timer rounding); on
+          // top, the client reads the body and the event loop may be busy with the other tests
+          // running alongside: BACKOFF_SLACK_MS. A doubled backoff (500..1000, 1000..2000) fails.
           if (fault === "hang") assert.ok(calls.slice(0, 2).every((c) => c.abortedAt !== undefined), "hung attempts aborted");
-          const [g1, g2] = [calls[1].at - ended(calls[0]), calls[2].at - ended(calls[1])];
-          assert.ok(g1 >= 190 && g1 < 2000, `first backoff ${g1.toFixed(0)} ms (250..500 expected)`);
-          assert.ok(g2 >= 440 && g2 < 3000, `second backoff ${g2.toFixed(0)} ms (500..1000 expected)`);
+          assert.ok(calls.slice(0, 2).every((c) => c.endedAt !== undefined), "the first two attempts ended");
+          const [g1, g2] = [calls[1].at - calls[0].endedAt, calls[2].at - calls[1].endedAt];
+          gaps.push([fault, Math.round(g1), Math.round(g2)]);
+          assert.ok(g1 >= 248 && g1 < 500 + BACKOFF_SLACK_MS, `first backoff ${g1.toFixed(0)} ms (250..500 expected, + ${BACKOFF_SLACK_MS} ms slack)`);
+          assert.ok(g2 >= 498 && g2 < 1000 + BACKOFF_SLACK_MS, `second backoff ${g2.toFixed(0)} ms (500..1000 expected, + ${BACKOFF_SLACK_MS} ms slack)`);
         }
         assert.equal(emu.emulator.getLog().length, 6);
         assert.equal(r.stats.requests, 6);

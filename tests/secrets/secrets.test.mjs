@@ -217,29 +217,38 @@ test("the scanner finds a planted token (self-check)", () => {
 });
 
 test("bad options: INVALID_CONFIG, and the token is not echoed", () => {
+  // [options, the option the error must name]. Every one is invalid (CONTRACT "The client";
+  // README: unknown options are INVALID_CONFIG, a token must be usable as a header value), so
+  // every one must throw: a constructor that accepts one fails the test.
   const cases = [
-    { accessToken: TOKEN, baseUrl: "http://example.com" },
-    { accessToken: TOKEN, batchSize: 0 },
-    { accessToken: TOKEN, timeoutMs: -1 },
-    { accessToken: TOKEN, rateLimit: { requests: 0, intervalMs: 1 } },
-    { accessToken: TOKEN, accesToken: TOKEN }, // a typo'd key holding the token
-    { accessToken: `${TOKEN}\n` }, // a token that cannot be a header value
-    { accessToken: `${TOKEN} x` },
-    { accessToken: `${TOKEN}é` },
+    [{ accessToken: TOKEN, baseUrl: "http://example.com" }, "baseUrl"],
+    [{ accessToken: TOKEN, batchSize: 0 }, "batchSize"],
+    [{ accessToken: TOKEN, timeoutMs: -1 }, "timeoutMs"],
+    [{ accessToken: TOKEN, rateLimit: { requests: 0, intervalMs: 1 } }, "rateLimit"],
+    [{ accessToken: TOKEN, accesToken: TOKEN }, "accesToken"], // a typo'd key holding the token
+    [{ accessToken: `${TOKEN}\n` }, "accessToken"], // a token that cannot be a header value
+    [{ accessToken: `${TOKEN} x` }, "accessToken"],
+    [{ accessToken: `${TOKEN}é` }, "accessToken"],
   ];
-  const local = [];
-  for (const o of cases) {
+  const wrong = [];
+  const leaked = [];
+  for (const [o, field] of cases) {
+    const what = Object.keys(o).join(",") + (field === "accessToken" ? ` (${JSON.stringify(o.accessToken.slice(-2))})` : "");
+    let c;
     try {
-      const c = new m.HubSpotBatch(o);
-      local.push(`${Object.keys(o)}: accepted`);
-      collect("accepted options", c);
+      c = new m.HubSpotBatch(o);
     } catch (e) {
-      assert.ok(e instanceof m.HubSpotError && e.code === "INVALID_CONFIG", `expected INVALID_CONFIG, got ${e?.code} ${e?.message}`);
-      const text = dump(e);
-      if (leaksIn(text).length) local.push(`${Object.keys(o).join(",")}: ${e.message}`);
+      if (!(e instanceof m.HubSpotError && e.code === "INVALID_CONFIG")) wrong.push(`${what}: expected INVALID_CONFIG, got ${e?.code} ${e?.message}`);
+      else if (!String(e.message).includes(field)) wrong.push(`${what}: the message does not name ${field}: ${e.message}`);
+      collect("invalid options", e);
+      if (leaksIn(dump(e)).length) leaked.push(`${what}: ${e.message}`);
+      continue;
     }
+    collect("accepted options", c);
+    wrong.push(`${what}: accepted (expected INVALID_CONFIG)`);
   }
-  assert.deepEqual(local.filter((l) => !l.endsWith("accepted")), [], "tokens found in INVALID_CONFIG errors");
+  assert.deepEqual(wrong, [], "every bad option set throws INVALID_CONFIG naming the option");
+  assert.deepEqual(leaked, [], "tokens found in INVALID_CONFIG errors");
 });
 
 test("the proxy handler: refusals, runs and upstream errors never carry its token", { timeout: 60_000 }, async (t) => {
@@ -281,12 +290,30 @@ test("the proxy handler: refusals, runs and upstream errors never carry its toke
     await call("forward 401 upstream", wrongHandler, upd, json({ inputs: inputs(1, 2) }));
     await call("run 401 upstream", wrongHandler, "/update", json({ inputs: inputs(1, 2) }));
     // bad proxy options, with the token in them
-    for (const o of [{ ...base, allowedOrigins: "x" }, { ...base, baseUrl: "http://example.com" }, { ...base, maxBodyBytes: -1 }, { accessToken: `${TOKEN}\n`, allowedOrigins: ["*"] }]) {
-      try { m.createBatchUpdateHandler(o); collect("proxy options accepted", Object.keys(o).join()); } catch (e) {
-        assert.ok(e instanceof m.HubSpotError && e.code === "INVALID_CONFIG", `proxy options: ${e?.code} ${e?.message}`);
+    // Every one must throw INVALID_CONFIG naming the option: accepting one fails the test.
+    const badProxy = [
+      [{ ...base, allowedOrigins: "x" }, "allowedOrigins"],
+      [{ ...base, baseUrl: "http://example.com" }, "baseUrl"],
+      [{ ...base, maxBodyBytes: -1 }, "maxBodyBytes"],
+      [{ accessToken: `${TOKEN}\n`, allowedOrigins: ["*"] }, "accessToken"],
+    ];
+    const wrongProxy = [];
+    for (const [o, field] of badProxy) {
+      let accepted = false;
+      try {
+        m.createBatchUpdateHandler(o);
+        accepted = true;
+      } catch (e) {
+        if (!(e instanceof m.HubSpotError && e.code === "INVALID_CONFIG")) wrongProxy.push(`${field}: expected INVALID_CONFIG, got ${e?.code} ${e?.message}`);
+        else if (!String(e.message).includes(field)) wrongProxy.push(`${field}: the message does not name it: ${e.message}`);
         collect("proxy INVALID_CONFIG", e);
       }
+      if (accepted) {
+        collect("proxy options accepted", Object.keys(o).join());
+        wrongProxy.push(`${field}: accepted (expected INVALID_CONFIG)`);
+      }
     }
+    assert.deepEqual(wrongProxy, [], "every bad proxy option set throws INVALID_CONFIG naming the option");
     collect("emulator log (proxy)", emu.emulator.getLog(0));
   } finally {
     await emu.close();
