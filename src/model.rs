@@ -554,6 +554,10 @@ pub struct BatchResponse<T = SimplePublicObject> {
 
 /// A string, or `None` for any other JSON value (HubSpot's `subCategory` is typed as an
 /// object but sent as a string).
+///
+/// Another value is not walked in the npm build, where serde-wasm-bindgen does not need it
+/// (and walking a hostile, deeply nested value would recurse until the wasm stack overflows).
+/// serde_json needs it consumed; it limits the depth itself.
 fn string_or_nothing<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     struct V;
     impl<'de> Visitor<'de> for V {
@@ -588,14 +592,18 @@ fn string_or_nothing<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, 
         fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
             d.deserialize_any(V)
         }
+        #[cfg_attr(target_arch = "wasm32", allow(unused_mut, unused_variables))]
         fn visit_seq<A: serde::de::SeqAccess<'de>>(
             self,
             mut a: A,
         ) -> Result<Self::Value, A::Error> {
+            #[cfg(not(target_arch = "wasm32"))]
             while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
             Ok(None)
         }
+        #[cfg_attr(target_arch = "wasm32", allow(unused_mut, unused_variables))]
         fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            #[cfg(not(target_arch = "wasm32"))]
             while a
                 .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
                 .is_some()

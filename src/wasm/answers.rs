@@ -9,7 +9,7 @@ use super::values::{from_js, json_parse};
 use crate::model::{self, BatchResponse, ErrorDetail, ObjectKeys, PropertyValueError, Written};
 use crate::response::{self, Body, Unreadable};
 
-#[wasm_bindgen(module = "/src/wasm/values.js")]
+#[wasm_bindgen(module = "/src/wasm/glue.js")]
 extern "C" {
     #[wasm_bindgen(js_name = firstChar)]
     fn first_char(text: &JsString) -> String;

@@ -23,7 +23,7 @@ use serde::Serialize;
 use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{AbortController, AbortSignal};
 
 use crate::config::{parse_options, ClientConfig, OptionSet};
@@ -257,30 +257,36 @@ async fn drive(
                     );
                     continue;
                 };
-                let body = values::to_json(&out.request.body);
-                controllers.push((out.id, controller.clone()));
-                let (shared, waker, fetch) = (shared.clone(), waker.clone(), fetch.clone());
-                // fetch is called as soon as the body is built: a browser hands the request
-                // to its network thread at once.
-                spawn_local(async move {
-                    let reply = match body {
-                        Ok(body) => {
-                            let request = transport::Request {
-                                url: &out.request.url,
-                                method: out.request.method,
-                                headers: &out.request.headers,
-                                body: Some(&body),
-                            };
-                            match transport::send(fetch.as_ref(), request, &controller).await {
-                                Ok(a) => Reply::Answered(a),
-                                Err(message) => Reply::Failed(message),
-                            }
-                        }
-                        Err(_) => Reply::Failed("the request body could not be written".into()),
+                let Ok(body) = values::to_json(&out.request.body) else {
+                    let message = "the request body could not be written".to_owned();
+                    engine.handle(
+                        now(),
+                        Event::Failed {
+                            id: out.id,
+                            message,
+                        },
+                    );
+                    continue;
+                };
+                let request = transport::Request {
+                    url: &out.request.url,
+                    method: out.request.method,
+                    headers: &out.request.headers,
+                    body: Some(&body),
+                };
+                // fetch is called now: a browser hands the request to its network thread at
+                // once. The reply waits in `shared` for the loop.
+                let (shared, waker, id) = (shared.clone(), waker.clone(), out.id);
+                let on_reply = Closure::once_into_js(move |reply: JsValue| {
+                    let reply = match transport::reply(&reply) {
+                        Ok(a) => Reply::Answered(a),
+                        Err(message) => Reply::Failed(message),
                     };
-                    shared.borrow_mut().replies.push((out.id, reply));
+                    shared.borrow_mut().replies.push((id, reply));
                     waker.wake();
                 });
+                let _ = transport::send(fetch.as_ref(), request, &controller.signal(), &on_reply);
+                controllers.push((out.id, controller));
                 continue;
             }
             Action::Cancel(id) => {

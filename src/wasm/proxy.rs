@@ -9,7 +9,8 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use super::{errors, transport, values, RunOptions};
 use crate::config::ClientConfig;
 use crate::error::HubSpotError;
-use crate::model::{self, BatchInput, SimplePublicObjectBatchInput};
+use crate::input::{validate_inputs, RawInput};
+use crate::model::{self, BatchInput};
 use crate::proxy::{
     bad_body, error_body, parse_proxy_options, status_for_error, ProxyConfig, Refusal, Route,
 };
@@ -90,10 +91,13 @@ async fn forward(
     text: &str,
     cors: &[(String, String)],
 ) -> JsValue {
-    let batch = values::json_parse(&JsValue::from_str(text))
+    // The one input decoder, as update() reads its inputs: the same checks, the same
+    // messages, and values formatted as HubSpot strings.
+    let inputs = values::json_parse(&JsValue::from_str(text))
         .ok()
-        .and_then(|v| values::from_js::<BatchInput<SimplePublicObjectBatchInput>>(v).ok());
-    let Some(batch) = batch else {
+        .filter(JsValue::is_object)
+        .and_then(|v| Reflect::get(&v, &"inputs".into()).ok());
+    let Some(inputs) = inputs else {
         return respond_error(
             400,
             &bad_body("expected {\"inputs\":[{\"id\":string,\"properties\":{name:string}}]}")
@@ -101,6 +105,11 @@ async fn forward(
             cors,
         );
     };
+    let batch =
+        match RawInput::list(values::inputs(&inputs)).and_then(|raw| validate_inputs(&raw, None)) {
+            Ok(inputs) => BatchInput { inputs },
+            Err(e) => return respond_error(400, &error_of(&e), cors),
+        };
     if batch.inputs.len() > crate::config::MAX_BATCH_SIZE {
         return respond_error(400, &bad_body("at most 100 inputs per batch").body(), cors);
     }

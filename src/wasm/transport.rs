@@ -7,16 +7,12 @@ use std::rc::Rc;
 use js_sys::{Function, JsString, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+#[cfg(feature = "proxy")]
 use wasm_bindgen_futures::JsFuture;
+#[cfg(feature = "proxy")]
 use web_sys::AbortController;
 
 use crate::response::ResponseMeta;
-
-#[wasm_bindgen(module = "/src/wasm/values.js")]
-extern "C" {
-    #[wasm_bindgen(catch)]
-    fn redact(text: &JsString, secret: &str) -> Result<JsString, JsValue>;
-}
 
 #[wasm_bindgen]
 extern "C" {
@@ -77,111 +73,85 @@ pub struct Answered {
     pub heard: f64,
 }
 
-fn resolve_fetch(custom: Option<&Function>) -> Result<Function, String> {
-    if let Some(f) = custom {
-        return Ok(f.clone());
-    }
-    Reflect::get(&js_sys::global(), &"fetch".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<Function>().ok())
-        .ok_or_else(|| "this runtime has no global fetch; pass options.fetch".to_owned())
+#[wasm_bindgen(module = "/src/wasm/glue.js")]
+extern "C" {
+    /// One attempt (see glue.js); a promise that never rejects.
+    #[wasm_bindgen(js_name = send, catch)]
+    fn send_js(
+        fetch: &JsValue,
+        url: &str,
+        method: &str,
+        headers: &JsValue,
+        body: &JsValue,
+        signal: &web_sys::AbortSignal,
+        names: &JsValue,
+        secret: &str,
+        done: &JsValue,
+    ) -> Result<Promise, JsValue>;
 }
 
-/// The runtime's message for a failed fetch, with its cause's code (`ECONNREFUSED`...).
-fn describe(e: &JsValue) -> String {
-    let text = |v: &JsValue, k: &str| Reflect::get(v, &k.into()).ok().and_then(|m| m.as_string());
-    let mut msg = text(e, "message")
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| "fetch failed".to_owned());
-    if let Ok(cause) = Reflect::get(e, &"cause".into()) {
-        if let Some(c) = text(&cause, "code").or_else(|| text(&cause, "message")) {
-            msg.push_str(" (");
-            msg.push_str(&c);
-            msg.push(')');
-        }
-    }
-    msg
-}
-
-/// Sends `request` with `fetch` (unbound: workerd requires it), never following redirects,
-/// and reads the answer's status, headers and body text. `Err` holds the runtime's message
-/// (the token redacted) when there is no HTTP answer or `controller` aborted it.
-pub async fn send(
+/// Starts one attempt of `request` with `fetch` (the caller's, or the runtime's global one
+/// looked up now), aborted through `signal`. The promise resolves with what [`reply`] reads;
+/// `done` (a JS function, or `undefined`) is called with it too.
+pub fn send(
     fetch: Option<&Function>,
     request: Request<'_>,
-    controller: &AbortController,
-) -> Result<Answered, String> {
-    let secret = crate::response::bearer_token(request.headers)
-        .unwrap_or_default()
-        .to_owned();
-    let redacted = |message: String| crate::response::redact_secret(&message, &secret);
-    let cancelled = Promise::new(&mut |_resolve, reject| {
-        let _ = controller
-            .signal()
-            .add_event_listener_with_callback("abort", &reject);
-    });
-    let fetch = resolve_fetch(fetch)?;
+    signal: &web_sys::AbortSignal,
+    done: &JsValue,
+) -> Promise {
+    let secret = crate::response::bearer_token(request.headers).unwrap_or_default();
     let headers = Object::new();
     for (k, v) in request.headers {
         let _ = Reflect::set(&headers, &k.into(), &v.into());
     }
-    let init = Object::new();
-    let _ = Reflect::set(&init, &"method".into(), &request.method.into());
-    let _ = Reflect::set(&init, &"headers".into(), &headers);
-    if let Some(body) = request.body {
-        let _ = Reflect::set(&init, &"body".into(), body);
+    let names: js_sys::Array = ResponseMeta::HEADER_NAMES
+        .iter()
+        .map(|n| JsValue::from_str(n))
+        .collect();
+    let fetch = fetch.map_or(JsValue::UNDEFINED, |f| f.into());
+    let body = request.body.map_or(JsValue::UNDEFINED, |b| b.into());
+    send_js(
+        &fetch,
+        request.url,
+        request.method,
+        &headers,
+        &body,
+        signal,
+        &names,
+        secret,
+        done,
+    )
+    .unwrap_or_else(|e| Promise::resolve(&e))
+}
+
+/// How an attempt ended, from what [`send`]'s promise resolved with: the answer, or the
+/// runtime's message when there was no HTTP answer.
+pub fn reply(v: &JsValue) -> Result<Answered, String> {
+    let field = |k: &str| Reflect::get(v, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    if let Some(error) = field("error").as_string() {
+        return Err(error);
     }
-    let _ = Reflect::set(&init, &"signal".into(), &controller.signal());
-    let _ = Reflect::set(&init, &"redirect".into(), &"manual".into());
-    let pending = fetch
-        .call2(&JsValue::UNDEFINED, &request.url.into(), &init)
-        .map_err(|e| redacted(describe(&e)))?;
-    let response = race(&Promise::resolve(&pending), &cancelled)
-        .await
-        .map_err(|e| redacted(describe(&e)))?;
-    let heard = js_sys::Date::now();
-    let field = |k: &str| Reflect::get(&response, &k.into()).map_err(|e| describe(&e));
-    let not_a_response = || "fetch resolved to something that is not a Response".to_owned();
-    let status = match field("status")?.as_f64() {
-        Some(s) if s.fract() == 0.0 && (0.0..=999.0).contains(&s) => s as u16,
-        _ => return Err(not_a_response()),
+    let (Some(status), Ok(text)) = (
+        field("status").as_f64(),
+        field("text").dyn_into::<JsString>(),
+    ) else {
+        return Err("fetch failed".to_owned());
     };
-    let status = if field("type")?.as_string().as_deref() == Some("opaqueredirect") {
-        0
-    } else {
-        status
-    };
-    let headers = field("headers")?;
+    let values = field("headers");
     let mut pairs: Vec<(&str, String)> = Vec::new();
-    if let Some(get) = Reflect::get(&headers, &"get".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<Function>().ok())
-    {
-        for name in ResponseMeta::HEADER_NAMES {
-            if let Some(v) = get
-                .call1(&headers, &name.into())
-                .ok()
-                .and_then(|v| v.as_string())
-            {
-                pairs.push((name, v));
-            }
+    for (i, name) in ResponseMeta::HEADER_NAMES.iter().enumerate() {
+        if let Some(v) = Reflect::get_u32(&values, i as u32)
+            .ok()
+            .and_then(|v| v.as_string())
+        {
+            pairs.push((name, v));
         }
     }
-    let meta = ResponseMeta::from_headers(pairs.iter().map(|(k, v)| (*k, v.as_str())));
-    let text_fn = field("text")?
-        .dyn_into::<Function>()
-        .map_err(|_| not_a_response())?;
-    let pending = text_fn.call0(&response).map_err(|e| describe(&e))?;
-    let text = race(&Promise::resolve(&pending), &cancelled)
-        .await
-        .map_err(|e| redacted(describe(&e)))?
-        .dyn_into::<JsString>()
-        .map_err(|_| "the response body is not readable".to_owned())?;
     Ok(Answered {
-        status,
-        meta,
-        text: redact(&text, &secret).map_err(|e| describe(&e))?,
-        heard,
+        status: status as u16,
+        meta: ResponseMeta::from_headers(pairs.iter().map(|(k, v)| (*k, v.as_str()))),
+        text,
+        heard: field("heard").as_f64().unwrap_or_else(js_sys::Date::now),
     })
 }
 
@@ -202,13 +172,18 @@ pub async fn exchange(
             c.abort();
         })
     };
-    let answer = send(fetch, request, &controller).await;
+    let settled = JsFuture::from(send(
+        fetch,
+        request,
+        &controller.signal(),
+        &JsValue::UNDEFINED,
+    ))
+    .await;
     drop(timer);
+    let answer = settled
+        .map_err(|_| "fetch failed".to_owned())
+        .and_then(|v| reply(&v));
     answer.map_err(|e| (!timed_out.get()).then_some(e))
-}
-
-async fn race(p: &Promise, cancelled: &Promise) -> Result<JsValue, JsValue> {
-    JsFuture::from(Promise::race(&js_sys::Array::of2(p, cancelled))).await
 }
 
 /// Wakes the driver loop: a promise it awaits, resolved by whichever event comes first.
