@@ -407,11 +407,22 @@ fn the_core_runs_on_wasm32() {
         unknown_fields: vec![],
     }];
     let inputs = validate_inputs(&raw, None).expect("valid");
-    let mut engine = Engine::new(ClientConfig::default(), inputs, 0.0, 42);
+    let mut engine: Engine = Engine::new(ClientConfig::default(), inputs, 0.0, 42);
     let Action::Send(out) = engine.poll(0.0) else {
         panic!("the engine sends first")
     };
-    assert!(out.request.body.contains("\"amount\":\"1500\""));
+    // The body is a model value (the npm build writes it with JSON.stringify): the one input,
+    // its number property formatted as HubSpot stores it, and a trace id the engine added.
+    let [input] = out.request.body.inputs.as_slice() else {
+        panic!("one input in {:?}", out.request.body)
+    };
+    assert_eq!(input.id, "512");
+    assert_eq!(
+        input.properties.get("amount").map(String::as_str),
+        Some("1500")
+    );
+    assert!(input.object_write_trace_id.is_some());
+    assert_eq!(out.request.input_indexes, [0]);
 }
 
 // --- formatPropertyValue -------------------------------------------------------------------------
