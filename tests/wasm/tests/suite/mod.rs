@@ -407,11 +407,22 @@ fn the_core_runs_on_wasm32() {
         unknown_fields: vec![],
     }];
     let inputs = validate_inputs(&raw, None).expect("valid");
-    let mut engine = Engine::new(ClientConfig::default(), inputs, 0.0, 42);
+    let mut engine: Engine = Engine::new(ClientConfig::default(), inputs, 0.0, 42);
     let Action::Send(out) = engine.poll(0.0) else {
         panic!("the engine sends first")
     };
-    assert!(out.request.body.contains("\"amount\":\"1500\""));
+    // The body is a model value (the npm build writes it with JSON.stringify): the one input,
+    // its number property formatted as HubSpot stores it, and a trace id the engine added.
+    let [input] = out.request.body.inputs.as_slice() else {
+        panic!("one input in {:?}", out.request.body)
+    };
+    assert_eq!(input.id, "512");
+    assert_eq!(
+        input.properties.get("amount").map(String::as_str),
+        Some("1500")
+    );
+    assert!(input.object_write_trace_id.is_some());
+    assert_eq!(out.request.input_indexes, [0]);
 }
 
 // --- formatPropertyValue -------------------------------------------------------------------------
@@ -690,6 +701,14 @@ async fn parse_batch_response_throws_hubspot_errors() {
         r#"{"status":"COMPLETE","results":5}"#,
     ] {
         let e = parse_batch_response(&200.into(), &body.into()).expect_err(body);
+        assert_hubspot_error(&e, "MALFORMED_RESPONSE");
+    }
+    for body in [
+        r#"{"status":"COMPLETE","results":[],"errors":["#,
+        "",
+        "<html></html>",
+    ] {
+        let e = parse_batch_response(&207.into(), &body.into()).expect_err(body);
         assert_hubspot_error(&e, "MALFORMED_RESPONSE");
     }
     let e = parse_batch_response(&502.into(), &"<html><h1>502 Bad Gateway</h1></html>".into())
@@ -1086,6 +1105,115 @@ async fn aborting_in_flight_stops_the_run() {
     );
     sleep(50).await;
     assert_eq!(fake.count(), 1, "nothing more is sent");
+}
+
+#[wasm_bindgen_test]
+async fn results_reach_the_caller_as_hubspot_sent_them() {
+    ready().await;
+    // SimplePublicObject and StandardError follow HubSpot's answer: fields HubSpot adds are
+    // kept, fields it leaves out are not made up, and a subCategory that is not a string (the
+    // OpenAPI types it as one) is dropped rather than refusing the answer.
+    let body = r#"{"status":"COMPLETE","numErrors":2,"startedAt":"2026-01-01T00:00:00.000Z","completedAt":"2026-01-01T00:00:01.000Z",
+      "results":[
+        {"id":"1","properties":{"amount":"1.5","hs_closed_amount":null},"createdAt":"2025-01-01T00:00:00.000Z","updatedAt":"2026-01-01T00:00:00.000Z","archived":false,"url":"https://app.hubspot.com/contacts/1/deal/1","propertiesWithHistory":{"amount":[{"value":"1.5","timestamp":"2026-01-01T00:00:00.000Z"}]}},
+        {"id":"2","properties":{}}],
+      "errors":[
+        {"status":"error","category":"OBJECT_NOT_FOUND","subCategory":5,"message":"gone","context":{"ids":["3"]}},
+        {"status":"error","category":"OBJECT_NOT_FOUND","subCategory":"crm.objects.NOT_FOUND","message":"gone","context":{"ids":["4"]}}]}"#;
+    let fake = fake_fetch(vec![Reply::Json(207, body.into())]);
+    let result = run(&client(&fake.function), &deals(4), &JsValue::UNDEFINED)
+        .await
+        .unwrap_or_else(|e| panic!("{}", message(&e)));
+    assert_eq!(ids(&result, "results"), ["1", "2"]);
+    assert_eq!(
+        string(&result, "results.0.url"),
+        "https://app.hubspot.com/contacts/1/deal/1"
+    );
+    assert_eq!(
+        string(&result, "results.0.propertiesWithHistory.amount.0.value"),
+        "1.5"
+    );
+    assert!(get(&result, "results.0.properties.hs_closed_amount").is_null());
+    assert_eq!(
+        stringify(&get(&result, "results.1")),
+        r#"{"id":"2","properties":{}}"#,
+        "nothing is filled in"
+    );
+    assert_eq!(
+        failed_summary(&result),
+        [
+            (2, "3".to_owned(), "OBJECT_NOT_FOUND".to_owned()),
+            (3, "4".to_owned(), "OBJECT_NOT_FOUND".to_owned())
+        ]
+    );
+    assert!(get(&result, "failed.0.error.subCategory").is_undefined());
+    assert_eq!(
+        string(&result, "failed.1.error.subCategory"),
+        "crm.objects.NOT_FOUND"
+    );
+    assert_eq!(length(&result, "errors"), 2);
+    assert!(get(&result, "errors.0.subCategory").is_undefined());
+    assert_eq!(
+        string(&result, "errors.1.subCategory"),
+        "crm.objects.NOT_FOUND"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_unreadable_200_is_retried_then_failed_as_malformed() {
+    ready().await;
+    // CONTRACT 4: HubSpot may have applied it, and batch update is idempotent: retry, then
+    // fail its inputs with MALFORMED_RESPONSE.
+    let fake = fake_fetch(vec![Reply::Json(
+        200,
+        r#"{"status":"COMPLETE","results":["#.into(),
+    )]);
+    let c = client_with(
+        &fake.function,
+        &format!(r#"{{"accessToken":"{TOKEN}","rateLimit":null,"maxRetries":1}}"#),
+    );
+    let result = run(&c, &deals(2), &JsValue::UNDEFINED).await.unwrap();
+    assert_eq!(fake.count(), 2, "first attempt + 1 retry");
+    assert_eq!(length(&result, "results"), 0);
+    assert_eq!(length(&result, "failed"), 2);
+    assert_eq!(
+        string(&result, "failed.0.error.category"),
+        "MALFORMED_RESPONSE"
+    );
+    assert_eq!(
+        string(&result, "failed.1.error.category"),
+        "MALFORMED_RESPONSE"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_429_waits_for_a_decimal_retry_after() {
+    ready().await;
+    // Retry-After in decimal seconds wins over the policy's window (10 s here).
+    let (_, limited) = hubspot_error(
+        429,
+        "RATE_LIMITS",
+        "You have reached your ten_secondly_rolling limit.",
+        r#","errorType":"RATE_LIMIT","policyName":"TEN_SECONDLY_ROLLING""#,
+    );
+    let fake = fake_fetch(vec![
+        Reply::WithHeaders(429, limited, vec![("retry-after", "0.2")]),
+        Reply::Echo,
+    ]);
+    let c = client_with(
+        &fake.function,
+        &format!(r#"{{"accessToken":"{TOKEN}","rateLimit":null,"maxRetries":1}}"#),
+    );
+    let started = js_sys::Date::now();
+    let result = run(&c, &deals(2), &JsValue::UNDEFINED).await.unwrap();
+    let waited = js_sys::Date::now() - started;
+    assert_eq!(ids(&result, "results"), ["1", "2"]);
+    assert_eq!(fake.count(), 2);
+    assert_eq!(number(&result, "stats.rateLimited"), 1.0);
+    assert!(
+        (150.0..5000.0).contains(&waited),
+        "waited {waited} ms for Retry-After: 0.2"
+    );
 }
 
 #[wasm_bindgen_test]
