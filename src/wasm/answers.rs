@@ -6,7 +6,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::values::{from_js, json_parse};
-use crate::model::{self, BatchResponse, ErrorDetail, ObjectKeys, PropertyValueError, Written};
+use crate::model::{self, BatchResponse, ObjectKeys, Written};
 use crate::response::{self, Body, Unreadable};
 
 #[wasm_bindgen(module = "/src/wasm/glue.js")]
@@ -29,8 +29,14 @@ impl Written for JsObject {
     fn trace_id(&self) -> Option<&str> {
         self.keys.object_write_trace_id.as_deref()
     }
-    fn property(&self, name: &str) -> Option<&str> {
-        self.keys.property(name)
+    fn holds(&self, name: &str, value: &str) -> bool {
+        // Read from the JS object: only a result HubSpot echoed no trace id on asks.
+        Reflect::get(&self.value, &"properties".into())
+            .ok()
+            .filter(JsValue::is_object)
+            .and_then(|p| Reflect::get(&p, &name.into()).ok())
+            .and_then(|v| v.as_string())
+            .is_some_and(|v| v == value)
     }
     fn clear_trace_id(&mut self) {
         self.keys.object_write_trace_id = None;
@@ -58,14 +64,9 @@ pub fn read_body(status: u16, text: &JsString) -> Body<JsObject> {
     let Ok(mut error) = from_js::<model::Error>(parsed) else {
         return Body::Unreadable(Unreadable::WrongShape);
     };
-    if error.errors.as_ref().is_none_or(Vec::is_empty) {
-        let details = response::embedded_details(&error.message)
-            .and_then(|t| json_parse(&t.into()).ok())
-            .and_then(|v| from_js::<Vec<PropertyValueError>>(v).ok());
-        if let Some(details) = details {
-            error.errors = Some(details.into_iter().map(ErrorDetail::from).collect());
-        }
-    }
+    response::take_embedded_details(&mut error, |t| {
+        json_parse(&t.into()).ok().and_then(|v| from_js(v).ok())
+    });
     Body::Error(error)
 }
 

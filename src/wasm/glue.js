@@ -15,14 +15,14 @@
 const TAG = "\0";
 const OBJECT_PROTOTYPE = Object.prototype;
 const GET_TIME = Date.prototype.getTime;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const MAX_LENGTH = 1e7;
 
 const tag = (what, v) => (v === undefined ? { [TAG]: what } : { [TAG]: what, v });
 
-function wellFormed(s) {
-  return typeof s.isWellFormed === "function" ? s.isWellFormed() : !LONE_SURROGATE.test(s);
-}
+// String.prototype.isWellFormed (Node 20, Chrome 111, Safari 16.4, Firefox 119, workerd), taken
+// as it is when the package loads.
+const IS_WELL_FORMED = String.prototype.isWellFormed;
+const wellFormed = (s) => IS_WELL_FORMED.call(s);
 
 function isArray(v) {
   try {
