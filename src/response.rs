@@ -207,7 +207,7 @@ pub fn take_embedded_details(
 /// only text that does not fit is looked at again, to say why.
 #[cfg(feature = "json")]
 pub fn read_body<T: serde::de::DeserializeOwned>(status: u16, text: &str) -> Body<T> {
-    let why = || match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+    let why = || match serde_json::from_str::<serde_json::Value>(text) {
         Ok(_) => Unreadable::WrongShape,
         Err(_) => Unreadable::of_text(text),
     };
@@ -395,6 +395,16 @@ mod tests {
         let e = parse_batch_response(400, &body.to_string()).unwrap_err();
         assert_eq!(e.errors.len(), 1);
         assert_eq!(e.errors[0].in_.as_deref(), Some("amount"));
+    }
+
+    #[test]
+    fn json_with_an_invalid_escape_is_not_json() {
+        // Found by the fuzz target: a lone surrogate escape is not JSON, though it scans as such.
+        let text = r#"["\ud83d\ue0d0"]"#;
+        assert_eq!(
+            read_body::<crate::model::SimplePublicObject>(400, text),
+            Body::Unreadable(Unreadable::TruncatedJson)
+        );
     }
 
     #[test]

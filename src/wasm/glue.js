@@ -179,13 +179,13 @@ function failure(e, secret) {
  * or the runtime's global one, looked up now), redirects not followed, and the answer's status,
  * the headers named in `names` (null when absent) and body text read. Resolves, never rejects:
  * `{ status, heard, headers, text }` (an echoed token redacted) or `{ error }`. Settles as soon
- * as `signal` aborts, even with a fetch that ignores it.
+ * as `signal` aborts, even with a fetch that ignores it. `done`, when given, is called with it.
  */
-export function send(fetch, url, method, headers, body, signal, names, secret) {
+export function send(fetch, url, method, headers, body, signal, names, secret, done) {
   const aborted = new Promise((resolve) => {
-    const done = () => resolve({ error: "aborted" });
-    if (signal.aborted) done();
-    else signal.addEventListener("abort", done, { once: true });
+    const stop = () => resolve({ error: "aborted" });
+    if (signal.aborted) stop();
+    else signal.addEventListener("abort", stop, { once: true });
   });
   const attempt = async () => {
     const f = fetch ?? globalThis.fetch;

@@ -121,7 +121,14 @@ pub fn send(
         secret,
         done,
     )
-    .unwrap_or_else(|e| Promise::resolve(&e))
+    .unwrap_or_else(|_| {
+        // Not expected (send never throws); the attempt still settles: `reply` reads no
+        // answer as a failure.
+        if let Some(done) = done.dyn_ref::<Function>() {
+            let _ = done.call0(&JsValue::UNDEFINED);
+        }
+        Promise::resolve(&JsValue::UNDEFINED)
+    })
 }
 
 /// How an attempt ended, from what [`send`]'s promise resolved with: the answer, or the
