@@ -221,14 +221,14 @@ pub enum BatchStatus {
 #[serde(rename_all = "camelCase")]
 pub struct SimplePublicObject {
     /// Whether the record is archived.
-    #[serde(default)]
+    #[cfg_attr(not(feature = "js"), serde(default))]
     pub archived: bool,
     /// When it was archived.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "js", tsify(optional))]
     pub archived_at: Option<String>,
     /// ISO 8601 creation time.
-    #[serde(default)]
+    #[cfg_attr(not(feature = "js"), serde(default))]
     pub created_at: String,
     /// The internal id.
     pub id: String,
@@ -237,7 +237,7 @@ pub struct SimplePublicObject {
     #[cfg_attr(feature = "js", tsify(optional))]
     pub object_write_trace_id: Option<String>,
     /// Property values; HubSpot sends `null` for empty ones.
-    #[serde(default)]
+    #[cfg_attr(not(feature = "js"), serde(default))]
     #[cfg_attr(feature = "js", tsify(type = "Record<string, string | null>"))]
     pub properties: Map<Option<String>>,
     /// Property histories, when asked for.
@@ -248,7 +248,7 @@ pub struct SimplePublicObject {
     )]
     pub properties_with_history: Option<Map<Vec<ValueWithTimestamp>>>,
     /// ISO 8601 time of the last update.
-    #[serde(default)]
+    #[cfg_attr(not(feature = "js"), serde(default))]
     pub updated_at: String,
     /// A link to the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -315,17 +315,17 @@ pub struct ValueWithTimestamp {
     #[cfg_attr(feature = "js", tsify(optional))]
     pub source_label: Option<String>,
     /// Source type.
-    #[serde(default)]
+    #[cfg_attr(not(feature = "js"), serde(default))]
     pub source_type: String,
     /// When the value was set.
-    #[serde(default)]
+    #[cfg_attr(not(feature = "js"), serde(default))]
     pub timestamp: String,
     /// The user who set it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "js", tsify(optional))]
     pub updated_by_user_id: Option<i32>,
     /// The value.
-    #[serde(default)]
+    #[cfg_attr(not(feature = "js"), serde(default))]
     pub value: String,
 }
 
@@ -334,14 +334,14 @@ pub struct ValueWithTimestamp {
 #[cfg_attr(feature = "js", derive(tsify::Tsify))]
 pub struct PublicObjectWarning {
     /// Warning category.
-    #[serde(default)]
+    #[cfg_attr(not(feature = "js"), serde(default))]
     pub category: String,
     /// Context.
-    #[serde(default)]
+    #[cfg_attr(not(feature = "js"), serde(default))]
     #[cfg_attr(feature = "js", tsify(type = "Record<string, string>"))]
     pub context: Map<String>,
     /// Message.
-    #[serde(default)]
+    #[cfg_attr(not(feature = "js"), serde(default))]
     pub message: String,
 }
 
