@@ -141,6 +141,7 @@ try {
       ? [
           { group: "A", label: "ours, default options (told 10/1 s)", client: "ours", deals: 2000, rateLimit: { requests: 10, intervalMs: 1000 }, latencyMs: lat, options: { rateLimit: { requests: 10, intervalMs: 1000 } } },
           { group: "A", label: "reference: zero-CPU client, our pacing", client: "floor", deals: 2000, rateLimit: { requests: 10, intervalMs: 1000 }, latencyMs: lat, options: {} },
+          { group: "A", label: "reference: zero-CPU client over fetch, our pacing", client: "floor", overFetch: true, deals: 2000, rateLimit: { requests: 10, intervalMs: 1000 }, latencyMs: lat, options: {} },
           { group: "A", label: "@hubspot/api-client, out of the box (no retries)", client: "apiClient", deals: 2000, rateLimit: { requests: 10, intervalMs: 1000 }, latencyMs: lat, options: {} },
         ]
       : [
