@@ -6,8 +6,10 @@
 // One op of "1 batch" = buildBatchUpdateRequests(100 inputs) + parseBatchResponse(200, body of 100 results).
 // One op of "10k" = buildBatchUpdateRequests(10,000 inputs) -> 100 requests + 100 parseBatchResponse.
 // The 200 bodies are real: captured from the emulator (tests/emulator) answering the very requests.
+import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { performance } from "node:perf_hooks";
 import { REPO, median } from "./lib.mjs";
 import * as baseline from "./baseline.mjs";
@@ -157,7 +159,30 @@ for (const s of scenarios) {
   }
 }
 
+// Where ours' build time goes: the JS half of the boundary alone, i.e. src/wasm/values.js's
+// describeInputs (the walk that copies the caller's values into plain data before
+// serde-wasm-bindgen reads them), from the package's own snippet of it. The rest of the build is
+// serde-wasm-bindgen's crossings into and out of wasm, the core's work and JSON.stringify.
+async function describeOnly(pkgDir) {
+  const snippets = join(pkgDir, "node", "snippets");
+  if (!existsSync(snippets)) return null;
+  for (const d of readdirSync(snippets)) {
+    const f = join(snippets, d, "src", "wasm", "values.js");
+    if (!existsSync(f)) continue;
+    const { describeInputs } = await import(pathToFileURL(f).href);
+    if (typeof describeInputs !== "function") return null;
+    const fn = () => describeInputs(inputs10k).length;
+    runFor(fn, WARM_MS);
+    const xs = [];
+    for (let r = 0; r < ROUNDS; r++) xs.push(runFor(fn, ROUND_MS));
+    return { file: f.slice(pkgDir.length + 1), median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+  }
+  return null;
+}
+const describe10k = opts.variants?.[0]?.pkg ? await describeOnly(opts.variants[0].pkg) : null;
+
 const result = {
+  describe10k,
   rounds: ROUNDS,
   roundMs: ROUND_MS,
   notes,

@@ -112,20 +112,53 @@ export async function run(): Promise<void> {
   const { requests, retries, rateLimited, batches, durationMs }: { requests: number; retries: number; rateLimited: number; batches: number; durationMs: number } = stats;
   const accounted: boolean = result.results.length + result.failed.length === inputs.length;
 
+  // HubSpot's required fields are required (issue 13 item 8): read here from each object, and
+  // by index, as `result.results[i].properties.x`, in fields.ts (plain --strict).
+  for (const o of objects) {
+    const x: string | null | undefined = o.properties.x; // noUncheckedIndexedAccess adds undefined
+    void x;
+  }
   for (const o of objects) {
     const id: string = o.id;
-    const props: Record<string, string | null> | undefined = o.properties;
+    const props: Record<string, string | null> = o.properties;
+    const createdAt: string = o.createdAt;
+    const updatedAt: string = o.updatedAt;
+    const archived: boolean = o.archived;
     const history: Record<string, ValueWithTimestamp[]> | undefined = o.propertiesWithHistory;
-    const when: string | undefined = o.updatedAt ?? o.createdAt ?? o.archivedAt;
-    const archived: boolean | undefined = o.archived;
+    const archivedAt: string | undefined = o.archivedAt;
     const trace: string | undefined = o.objectWriteTraceId;
     const warnings: PublicObjectWarning[] | undefined = o.warnings;
-    void [id, props, history, when, archived, trace, warnings, o.url];
+    const url: string | undefined = o.url;
+    for (const w of warnings ?? []) {
+      const wCategory: string = w.category;
+      const wContext: Record<string, string> = w.context;
+      const wMessage: string = w.message;
+      void [wCategory, wContext, wMessage];
+    }
+    for (const h of Object.values(history ?? {}).flat()) {
+      const hValue: string = h.value;
+      const hTimestamp: string = h.timestamp;
+      const hSourceType: string = h.sourceType;
+      void [hValue, hTimestamp, hSourceType, h.sourceId, h.sourceLabel, h.updatedByUserId];
+    }
+    void [id, props, createdAt, updatedAt, archived, history, archivedAt, trace, warnings, url];
   }
   for (const e of errors) {
-    const details: ErrorDetail[] | undefined = e.errors;
-    const ctx: Record<string, string[]> | undefined = e.context;
-    void [details, ctx, e.category, e.message, e.status, e.id, e.links, e.subCategory, e.objectWriteTraceId];
+    const category: string = e.category;
+    const ctx: Record<string, string[]> = e.context;
+    const details: ErrorDetail[] = e.errors;
+    const links: Record<string, string> = e.links;
+    const message: string = e.message;
+    const errorStatus: string = e.status;
+    const id: string | undefined = e.id;
+    const subCategory: string | undefined = e.subCategory;
+    const trace: string | undefined = e.objectWriteTraceId;
+    for (const d of details) {
+      const dMessage: string = d.message;
+      const dContext: Record<string, string[]> | undefined = d.context;
+      void [dMessage, dContext, d.code, d.in, d.subCategory];
+    }
+    void [category, ctx, details, links, message, errorStatus, id, subCategory, trace];
   }
   for (const f of failed) {
     const index: number = f.index;
@@ -200,9 +233,14 @@ export async function run(): Promise<void> {
   const parsed: BatchResponse = parseBatchResponse(207, "{}");
   const parsedResults: SimplePublicObject[] = parsed.results;
   const parsedStatus: BatchStatus = parsed.status;
-  const parsedErrors: StandardError[] | undefined = parsed.errors;
-  const parsedNum: number | undefined = parsed.numErrors;
-  void [parsedResults, parsedStatus, parsedErrors, parsedNum, parsed.startedAt, parsed.completedAt, parsed.requestedAt, parsed.links];
+  // Always there in what parseBatchResponse returns (`[]` and 0 for a 200).
+  const parsedErrors: StandardError[] = parsed.errors;
+  const parsedNum: number = parsed.numErrors;
+  const parsedStarted: string = parsed.startedAt;
+  const parsedCompleted: string = parsed.completedAt;
+  const parsedRequested: string | undefined = parsed.requestedAt;
+  const parsedLinks: Record<string, string> | undefined = parsed.links;
+  void [parsedResults, parsedStatus, parsedErrors, parsedNum, parsedStarted, parsedCompleted, parsedRequested, parsedLinks];
 
   // --- the edge proxy --------------------------------------------------------------------------------------
   const everyProxyOption: Required<ProxyOptions> = {
@@ -276,5 +314,17 @@ export async function wrong(): Promise<void> {
   const done: "DONE" = result.status;
   // @ts-expect-error results are objects, not ids
   const ids: string[] = result.results;
+  // @ts-expect-error a Map is not a property value
+  await client.update([{ id: "1", properties: { amount: new Map([["value", 1]]) } }]);
+  // @ts-expect-error undefined is not a property value (null clears a property)
+  await client.update([{ id: "1", properties: { amount: undefined } }]);
+  // @ts-expect-error a bigint is not a property value
+  formatPropertyValue(10n);
+  // @ts-expect-error an unknown build option (accesToken)
+  buildBatchUpdateRequests(inputs, { accesToken: "x" });
+  // @ts-expect-error an unknown proxy option (allowedOrigin)
+  createBatchUpdateHandler({ accessToken: "x", allowedOrigins: ["*"], allowedOrigin: "*" });
+  // @ts-expect-error rateLimit's fields are numbers
+  new HubSpotBatch({ rateLimit: { requests: "100", intervalMs: 10_000 } });
   void [done, ids];
 }

@@ -1,6 +1,10 @@
 // TypeScript consumers of the packed package:
 //  - consumer.ts uses the WHOLE public API under `tsc --strict --noEmit` (moduleResolution
-//    bundler, skipLibCheck off), with @ts-expect-error lines proving wrong calls fail;
+//    bundler, skipLibCheck off, noUncheckedIndexedAccess on), with @ts-expect-error lines proving
+//    wrong calls fail;
+//  - fields.ts reads HubSpot's required fields (`results[i].properties.x`, `createdAt`,
+//    `errors[i].context`) by index under plain --strict, with no `?.` or `!`, at their exact
+//    types (issue 13 item 8), and @ts-expect-error lines proving wrong reads fail;
 //  - esm.mts / cjs.cts resolve the typings in module nodenext and node16 (ESM and CommonJS);
 //  - the public .d.ts files (those reachable from package.json's "types" conditions) contain no
 //    `any` outside comments.
@@ -36,6 +40,13 @@ test("the whole public API type-checks under --strict, and wrong calls do not", 
   const source = readFileSync(join(dir, "consumer.ts"), "utf8");
   assert.ok((source.match(/@ts-expect-error/g) ?? []).length >= 15, "the negative cases are there");
   await tsc("tsconfig.json");
+});
+
+test("HubSpot's required fields read by index under --strict, with no ?. (fields.ts)", { timeout: 55_000 }, async () => {
+  const source = readFileSync(join(dir, "fields.ts"), "utf8");
+  assert.doesNotMatch(source.replace(/\/\/.*$/gm, ""), /\?\.|!\./, "no optional chaining and no non-null assertion");
+  assert.ok((source.match(/@ts-expect-error/g) ?? []).length >= 8, "the negative cases are there");
+  await tsc("tsconfig.fields.json");
 });
 
 for (const mode of ["nodenext", "node16"]) {
