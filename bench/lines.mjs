@@ -32,6 +32,7 @@ export const JSON_ENCODING = [
   { file: "src/model.rs", item: /^fn string_or_nothing/, what: "string_or_nothing (subCategory reader)" },
   { file: "src/input.rs", item: /^impl<'de> serde::Deserialize<'de> for Value/, what: "a caller's value read through serde" },
   { file: "src/response.rs", item: /^pub fn embedded_details/, what: "finds the JSON list in a 'Property values were not valid' message" },
+  { file: "src/response.rs", item: /^pub fn take_embedded_details/, what: "moves HubSpot's embedded list into errors" },
   { file: "src/response.rs", item: /^pub fn read_body/, what: "native answer reading (serde_json)" },
   { file: "src/response.rs", item: /^pub fn parse_batch_response/, what: "native parseBatchResponse (serde_json)" },
   { file: "src/request.rs", item: /^impl<B: serde::Serialize> HttpRequest<B>/, what: "native body writer (serde_json)" },

@@ -9,7 +9,7 @@ use super::values::{from_js, json_parse};
 use crate::model::{self, BatchResponse, ObjectKeys, Written};
 use crate::response::{self, Body, Unreadable};
 
-#[wasm_bindgen(module = "/src/wasm/glue.js")]
+#[wasm_bindgen(module = "/src/wasm/values.js")]
 extern "C" {
     #[wasm_bindgen(js_name = firstChar)]
     fn first_char(text: &JsString) -> String;

@@ -73,9 +73,9 @@ pub struct Answered {
     pub heard: f64,
 }
 
-#[wasm_bindgen(module = "/src/wasm/glue.js")]
+#[wasm_bindgen(module = "/src/wasm/fetch.js")]
 extern "C" {
-    /// One attempt (see glue.js); a promise that never rejects.
+    /// One attempt (see fetch.js); a promise that never rejects.
     #[wasm_bindgen(js_name = send, catch)]
     fn send_js(
         fetch: &JsValue,

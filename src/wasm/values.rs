@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use crate::error::HubSpotError;
 use crate::input::Value;
 
-#[wasm_bindgen(module = "/src/wasm/glue.js")]
+#[wasm_bindgen(module = "/src/wasm/values.js")]
 extern "C" {
     // `catch` although they never throw: a wrapper in the glue, so the .wasm imports
     // everything from the glue's one module (scripts/short-names.mjs relies on it).
