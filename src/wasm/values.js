@@ -55,7 +55,7 @@ function value(v, list) {
       return tag(typeof v);
   }
   if (v === null) return null;
-  if (isArray(v)) return list ? items(v) : tag("array");
+  if (isArray(v)) return list ? items(v, element) : tag("array");
   if (isPlain(v)) return tag("object");
   try {
     return tag("Date", GET_TIME.call(v)); // throws unless v is a Date
@@ -64,7 +64,10 @@ function value(v, list) {
   }
 }
 
-function items(v) {
+const element = (x) => value(x, false);
+
+/** The elements of array `v`, each described by `describe`. */
+function items(v, describe) {
   let n;
   try {
     n = v.length;
@@ -75,7 +78,7 @@ function items(v) {
   const out = new Array(n);
   for (let i = 0; i < n; i++) {
     try {
-      out[i] = value(v[i], false);
+      out[i] = describe(v[i]);
     } catch {
       out[i] = tag("unreadable");
     }
@@ -121,23 +124,7 @@ export function describeValue(v) {
 
 /** An inputs array. */
 export function describeInputs(v) {
-  if (!isArray(v)) return value(v, false);
-  let n;
-  try {
-    n = v.length;
-  } catch {
-    return tag("unreadable");
-  }
-  if (!(Number.isInteger(n) && n >= 0 && n <= MAX_LENGTH)) return tag("unreadable");
-  const out = new Array(n);
-  for (let i = 0; i < n; i++) {
-    try {
-      out[i] = input(v[i]);
-    } catch {
-      out[i] = tag("unreadable");
-    }
-  }
-  return out;
+  return isArray(v) ? items(v, input) : value(v, false);
 }
 
 /** An options object: a plain object whose values may be plain objects one level down
