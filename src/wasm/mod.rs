@@ -246,28 +246,20 @@ async fn drive(
         }
         let wait = match engine.poll(now()) {
             Action::Send(out) => {
-                let Ok(controller) = AbortController::new() else {
-                    let message = "AbortController is not available".to_owned();
-                    engine.handle(
-                        now(),
-                        Event::Failed {
-                            id: out.id,
-                            message,
-                        },
-                    );
-                    continue;
-                };
-                let Ok(body) = values::to_json(&out.request.body) else {
-                    let message = "the request body could not be written".to_owned();
-                    engine.handle(
-                        now(),
-                        Event::Failed {
-                            id: out.id,
-                            message,
-                        },
-                    );
-                    continue;
-                };
+                let (controller, body) =
+                    match (AbortController::new(), values::to_json(&out.request.body)) {
+                        (Ok(controller), Ok(body)) => (controller, body),
+                        (controller, _) => {
+                            let message = if controller.is_err() {
+                                "AbortController is not available"
+                            } else {
+                                "the request body could not be written"
+                            };
+                            let (id, message) = (out.id, message.to_owned());
+                            engine.handle(now(), Event::Failed { id, message });
+                            continue;
+                        }
+                    };
                 let request = transport::Request {
                     url: &out.request.url,
                     method: out.request.method,
