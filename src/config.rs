@@ -91,6 +91,8 @@ pub struct ClientConfig {
     pub max_retries: u32,
     /// Per-attempt timeout in milliseconds.
     pub timeout_ms: f64,
+    /// `None` for `/crm/v3/objects/…`; a `YYYY-MM` date for `/crm/objects/YYYY-MM/…`.
+    pub api_version: Option<String>,
 }
 
 impl Default for ClientConfig {
@@ -104,6 +106,7 @@ impl Default for ClientConfig {
             rate_limit: Some(DEFAULT_RATE_LIMIT),
             max_retries: DEFAULT_MAX_RETRIES,
             timeout_ms: DEFAULT_TIMEOUT_MS,
+            api_version: None,
         }
     }
 }
@@ -126,6 +129,7 @@ const CLIENT_KEYS: &[&str] = &[
     "rateLimit",
     "maxRetries",
     "timeoutMs",
+    "apiVersion",
     "fetch",
 ];
 const BUILD_KEYS: &[&str] = &[
@@ -133,6 +137,7 @@ const BUILD_KEYS: &[&str] = &[
     "baseUrl",
     "objectType",
     "batchSize",
+    "apiVersion",
     "idProperty",
 ];
 
@@ -246,6 +251,17 @@ fn read_options(entries: &[(String, Value)], set: OptionSet) -> Result<ParsedOpt
                 _ => return Err("options.timeoutMs: expected a positive number of milliseconds".to_owned()),
             },
             "rateLimit" => config.rate_limit = parse_rate_limit(value)?,
+            "apiVersion" => match value {
+                Value::Str(s) if crate::operation::is_api_version(s) => {
+                    config.api_version = (s != "v3").then(|| s.clone())
+                }
+                _ => {
+                    return Err(
+                        "options.apiVersion: expected \"v3\" or a date version such as \"2026-03\""
+                            .to_owned(),
+                    )
+                }
+            },
             "fetch" if !matches!(value, Value::Other("function")) => {
                 return Err(format!("options.fetch: expected a function, got {}", type_name(value)));
             }

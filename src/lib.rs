@@ -51,6 +51,7 @@ pub mod engine;
 pub mod error;
 pub mod input;
 pub mod model;
+pub mod operation;
 #[cfg(feature = "proxy")]
 pub mod proxy;
 pub mod report;
