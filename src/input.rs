@@ -5,7 +5,11 @@
 //! is sent.
 
 use crate::error::HubSpotError;
-use crate::model::{Map, SimplePublicObjectBatchInput};
+use crate::model::{
+    AssociationSpec, Map, PublicAssociationsForObject, SimplePublicObjectBatchInput,
+    SimplePublicObjectId,
+};
+use crate::operation::Operation;
 
 /// A value as the caller gave it: the JS types a property value or field may hold.
 ///
@@ -134,7 +138,9 @@ pub enum RawInput {
         id_property: Value,
         /// `objectWriteTraceId`
         object_write_trace_id: Value,
-        /// Keys of the object other than the four above.
+        /// `associations` (create)
+        associations: Value,
+        /// Keys of the object other than the five above.
         unknown_fields: Vec<String>,
     },
     /// Not an object; the name says what it was.
@@ -151,6 +157,7 @@ impl RawInput {
         let mut properties = Err(Value::Undefined);
         let mut id_property = Value::Undefined;
         let mut object_write_trace_id = Value::Undefined;
+        let mut associations = Value::Undefined;
         let mut unknown_fields = Vec::new();
         for (key, v) in entries {
             match key.as_str() {
@@ -163,6 +170,7 @@ impl RawInput {
                 }
                 "idProperty" => id_property = v,
                 "objectWriteTraceId" => object_write_trace_id = v,
+                "associations" => associations = v,
                 // An own field set to `undefined` is as good as absent.
                 _ if v == Value::Undefined => {}
                 _ => unknown_fields.push(key),
@@ -173,6 +181,7 @@ impl RawInput {
             properties,
             id_property,
             object_write_trace_id,
+            associations,
             unknown_fields,
         }
     }
@@ -364,6 +373,83 @@ pub fn validate_inputs(
     raw: &[RawInput],
     default_id_property: Option<&str>,
 ) -> Result<Vec<SimplePublicObjectBatchInput>, HubSpotError> {
+    validate_writes(Operation::Update, raw, default_id_property).map(|(inputs, _)| inputs)
+}
+
+/// Validated inputs of any operation, and each create input's associations (empty for other
+/// operations), for [`crate::request::Plan::associations`].
+pub type Validated = (
+    Vec<SimplePublicObjectBatchInput>,
+    Vec<Vec<PublicAssociationsForObject>>,
+);
+
+/// Validates a call's `inputs` (as the caller gave them) for `operation`: the objects of an
+/// update, upsert or create ([`validate_writes`]), or the ids of a read or archive
+/// (`"id"` or `{ id }` each). `default_id_property` is the call's `idProperty`.
+pub fn validate_for(
+    operation: Operation,
+    inputs: Value,
+    default_id_property: Option<&str>,
+) -> Result<Validated, HubSpotError> {
+    if !operation.takes_ids() {
+        return validate_writes(operation, &RawInput::list(inputs)?, default_id_property);
+    }
+    let Value::List(items) = inputs else {
+        return Err(HubSpotError::invalid_input(format!(
+            "inputs: expected an array of ids, got {}",
+            type_name(&inputs)
+        )));
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (index, item) in items.into_iter().enumerate() {
+        let id = match item {
+            Value::Object(entries) => {
+                let mut id = Value::Undefined;
+                for (k, v) in entries {
+                    match k.as_str() {
+                        "id" => id = v,
+                        _ if v == Value::Undefined => {}
+                        _ => {
+                            let mut path = format!("inputs[{index}]");
+                            push_key(&mut path, &k);
+                            return Err(HubSpotError::invalid_input(format!(
+                                "{path}: unknown field (an id is a string or {{ id }})"
+                            )));
+                        }
+                    }
+                }
+                id
+            }
+            other => other,
+        };
+        let Value::Str(id) = id.clone() else {
+            return Err(HubSpotError::invalid_input(format!(
+                "inputs[{index}]: expected an id (a non-empty string or {{ id }}), got {}",
+                type_name(&id)
+            )));
+        };
+        if id.is_empty() {
+            return Err(HubSpotError::invalid_input(format!(
+                "inputs[{index}]: expected a non-empty id"
+            )));
+        }
+        out.push(SimplePublicObjectBatchInput {
+            id,
+            properties: Map::new(),
+            id_property: default_id_property.map(str::to_owned),
+            object_write_trace_id: None,
+        });
+    }
+    check_unique(&out)?;
+    Ok((out, Vec::new()))
+}
+
+/// [`validate_for`] of an update, upsert or create, from inputs already split into fields.
+pub fn validate_writes(
+    operation: Operation,
+    raw: &[RawInput],
+    default_id_property: Option<&str>,
+) -> Result<Validated, HubSpotError> {
     if let Some(p) = default_id_property {
         if p.is_empty() {
             return Err(HubSpotError::invalid_input(
@@ -372,23 +458,37 @@ pub fn validate_inputs(
         }
     }
     let mut out = Vec::with_capacity(raw.len());
+    let mut associations = Vec::new();
     for (index, item) in raw.iter().enumerate() {
-        out.push(validate_one(index, item, default_id_property)?);
+        let (input, links) = validate_one(operation, index, item, default_id_property)?;
+        out.push(input);
+        if operation == Operation::Create {
+            associations.push(links);
+        }
     }
     check_unique(&out)?;
-    Ok(out)
+    Ok((out, associations))
 }
 
 fn validate_one(
+    operation: Operation,
     index: usize,
     item: &RawInput,
     default_id_property: Option<&str>,
-) -> Result<SimplePublicObjectBatchInput, HubSpotError> {
+) -> Result<
+    (
+        SimplePublicObjectBatchInput,
+        Vec<PublicAssociationsForObject>,
+    ),
+    HubSpotError,
+> {
+    let create = operation == Operation::Create;
     let RawInput::Object {
         id,
         properties,
         id_property,
         object_write_trace_id,
+        associations,
         unknown_fields,
     } = item
     else {
@@ -398,17 +498,38 @@ fn validate_one(
             )));
         };
         return Err(HubSpotError::invalid_input(format!(
-            "inputs[{index}]: expected an object with id and properties, got {what}"
+            "inputs[{index}]: expected an object with {}, got {what}",
+            if create {
+                "properties"
+            } else {
+                "id and properties"
+            }
         )));
     };
-    if let Some(field) = unknown_fields.first() {
+    // A create input has no id (HubSpot assigns it); only a create input has associations.
+    let misplaced = if create {
+        [("id", id), ("idProperty", id_property)]
+            .into_iter()
+            .find(|(_, v)| **v != Value::Undefined)
+            .map(|(k, _)| k)
+    } else {
+        (*associations != Value::Undefined).then_some("associations")
+    };
+    if let Some(field) = unknown_fields.first().map(String::as_str).or(misplaced) {
         let mut path = format!("inputs[{index}]");
         push_key(&mut path, field);
         return Err(HubSpotError::invalid_input(format!(
-            "{path}: unknown field (an input has id, properties, idProperty and objectWriteTraceId)"
+            "{path}: unknown field (an input to {} has {})",
+            operation.word(),
+            if create {
+                "properties, associations and objectWriteTraceId"
+            } else {
+                "id, properties, idProperty and objectWriteTraceId"
+            }
         )));
     }
     let id = match id {
+        Value::Undefined if create => String::new(),
         Value::Str(s) if !s.is_empty() => s.clone(),
         Value::Str(_) => {
             return Err(HubSpotError::invalid_input(format!(
@@ -450,15 +571,90 @@ fn validate_one(
     }
     let id_property = optional_string(id_property, || format!("inputs[{index}].idProperty"))?
         .or_else(|| default_id_property.map(str::to_owned));
+    if operation == Operation::Upsert && id_property.is_none() {
+        return Err(HubSpotError::invalid_input(format!(
+            "inputs[{index}].idProperty: upsert needs the unique property its id is a value of (set idProperty on the input or in the options)"
+        )));
+    }
     let object_write_trace_id = optional_string(object_write_trace_id, || {
         format!("inputs[{index}].objectWriteTraceId")
     })?;
-    Ok(SimplePublicObjectBatchInput {
-        id,
-        properties: Map(formatted),
-        id_property,
-        object_write_trace_id,
-    })
+    let links = match associations {
+        Value::Undefined => Vec::new(),
+        v => read_associations(v, index)?,
+    };
+    Ok((
+        SimplePublicObjectBatchInput {
+            id,
+            properties: Map(formatted),
+            id_property,
+            object_write_trace_id,
+        },
+        links,
+    ))
+}
+
+/// A create input's `associations`: `[{ to: { id }, types: [{ associationCategory,
+/// associationTypeId }] }]`, each field checked and named in the error.
+fn read_associations(
+    value: &Value,
+    index: usize,
+) -> Result<Vec<PublicAssociationsForObject>, HubSpotError> {
+    const SHAPE: &str =
+        "expected [{ to: { id }, types: [{ associationCategory, associationTypeId }] }]";
+    let fail = |at: String| {
+        HubSpotError::invalid_input(format!("inputs[{index}].associations{at}: {SHAPE}"))
+    };
+    let field = |entries: &Vec<(String, Value)>, key: &str| {
+        entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(Value::Undefined, |(_, v)| v.clone())
+    };
+    let Value::List(list) = value else {
+        return Err(fail(String::new()));
+    };
+    let mut out = Vec::with_capacity(list.len());
+    for (a, item) in list.iter().enumerate() {
+        let Value::Object(entries) = item else {
+            return Err(fail(format!("[{a}]")));
+        };
+        let to = match field(entries, "to") {
+            Value::Object(to) => match field(&to, "id") {
+                Value::Str(id) if !id.is_empty() => id,
+                _ => return Err(fail(format!("[{a}].to.id"))),
+            },
+            _ => return Err(fail(format!("[{a}].to"))),
+        };
+        let Value::List(types) = field(entries, "types") else {
+            return Err(fail(format!("[{a}].types")));
+        };
+        let mut specs = Vec::with_capacity(types.len());
+        for (t, spec) in types.iter().enumerate() {
+            let at = || fail(format!("[{a}].types[{t}]"));
+            let Value::Object(spec) = spec else {
+                return Err(at());
+            };
+            let (Value::Str(category), Value::Number(type_id)) = (
+                field(spec, "associationCategory"),
+                field(spec, "associationTypeId"),
+            ) else {
+                return Err(at());
+            };
+            if type_id.fract() != 0.0 || !(0.0..=f64::from(i32::MAX)).contains(&type_id) {
+                return Err(at());
+            }
+            specs.push(AssociationSpec {
+                association_category: category,
+                association_type_id: type_id as i32,
+            });
+        }
+        out.push(PublicAssociationsForObject {
+            to: SimplePublicObjectId { id: to },
+            types: specs,
+        });
+    }
+    Ok(out)
 }
 
 /// The property an input's id is a value of; `None` and `hs_object_id` both mean the
@@ -476,7 +672,10 @@ pub fn id_key_of(id_property: Option<&str>) -> &str {
 }
 
 pub(crate) fn check_unique(inputs: &[SimplePublicObjectBatchInput]) -> Result<(), HubSpotError> {
-    if let Some((a, b)) = first_duplicate(inputs, |x| Some((id_key(x), x.id.as_str()))) {
+    // A create input has no id (""): only its trace id must be unique.
+    if let Some((a, b)) = first_duplicate(inputs, |x| {
+        (!x.id.is_empty()).then(|| (id_key(x), x.id.as_str()))
+    }) {
         let quoted = inputs
             .get(b)
             .map(|x| format!("{:?}", x.id))
@@ -489,7 +688,7 @@ pub(crate) fn check_unique(inputs: &[SimplePublicObjectBatchInput]) -> Result<()
         x.object_write_trace_id.as_deref().map(|t| ("", t))
     }) {
         return Err(HubSpotError::invalid_input(format!(
-            "inputs[{b}].objectWriteTraceId: duplicate of inputs[{a}].objectWriteTraceId; trace ids must be unique within one update()"
+            "inputs[{b}].objectWriteTraceId: duplicate of inputs[{a}].objectWriteTraceId; trace ids must be unique within one call"
         )));
     }
     Ok(())
@@ -748,6 +947,7 @@ mod tests {
             properties: Ok(props.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
             id_property: Value::Undefined,
             object_write_trace_id: Value::Undefined,
+            associations: Value::Undefined,
             unknown_fields: vec![],
         }
     }
@@ -859,6 +1059,7 @@ mod tests {
             properties: Err(Value::Undefined),
             id_property: Value::Undefined,
             object_write_trace_id: Value::Undefined,
+            associations: Value::Undefined,
             unknown_fields: vec![],
         };
         assert!(err(&[missing_props]).starts_with("inputs[0].properties: expected an object"));
@@ -867,6 +1068,7 @@ mod tests {
             properties: Ok(vec![]),
             id_property: Value::Undefined,
             object_write_trace_id: Value::Undefined,
+            associations: Value::Undefined,
             unknown_fields: vec!["idproperty".into()],
         };
         assert!(err(&[unknown]).starts_with("inputs[0].idproperty: unknown field"));
@@ -897,6 +1099,7 @@ mod tests {
             properties: Ok(vec![]),
             id_property: Value::Undefined,
             object_write_trace_id: Value::Str(t.into()),
+            associations: Value::Undefined,
             unknown_fields: vec![],
         };
         let raw = vec![

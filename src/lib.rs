@@ -21,6 +21,7 @@
 //!     properties: Ok(vec![("amount".into(), Value::Number(1500.0))]),
 //!     id_property: Value::Undefined,
 //!     object_write_trace_id: Value::Undefined,
+//!     associations: Value::Undefined,
 //!     unknown_fields: vec![],
 //! }];
 //! let inputs = validate_inputs(&raw, None).unwrap();

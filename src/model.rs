@@ -153,6 +153,9 @@ words! {
         HttpError = "HTTP_ERROR",
         /// A 429 without a category.
         RateLimited = "RATE_LIMITED",
+        /// A create whose request may have been applied (timeout, 5xx, network error once
+        /// sent, malformed 2xx): not sent again, so no record is created twice.
+        UnknownOutcome = "UNKNOWN_OUTCOME",
     }
 }
 
@@ -199,6 +202,69 @@ pub struct BatchInput<T> {
 
 /// The batch update request body.
 pub type BatchInputSimplePublicObjectBatchInput = BatchInput<SimplePublicObjectBatchInput>;
+
+/// A record named by id: `SimplePublicObjectId` (the inputs of read and archive), also
+/// `PublicObjectId` (an association's target).
+#[derive(Clone, Debug, PartialEq, Ser, De)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
+pub struct SimplePublicObjectId {
+    /// The internal id, or the value of `idProperty` (read).
+    pub id: String,
+}
+
+/// An association made with a new record: `PublicAssociationsForObject`.
+#[derive(Clone, Debug, PartialEq, Ser, De)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
+pub struct PublicAssociationsForObject {
+    /// The record to associate with.
+    pub to: SimplePublicObjectId,
+    /// The association's types.
+    pub types: Vec<AssociationSpec>,
+}
+
+/// An association type: `AssociationSpec`.
+#[derive(Clone, Debug, PartialEq, Ser, De)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct AssociationSpec {
+    /// `HUBSPOT_DEFINED`, `USER_DEFINED`, `INTEGRATOR_DEFINED` or `WORK`.
+    #[cfg_attr(
+        feature = "js",
+        tsify(type = "\"HUBSPOT_DEFINED\" | \"INTEGRATOR_DEFINED\" | \"USER_DEFINED\" | \"WORK\"")
+    )]
+    pub association_category: String,
+    /// The association type's id.
+    pub association_type_id: i32,
+}
+
+/// One record to create: `SimplePublicObjectInputForCreate`, with the `objectWriteTraceId`
+/// HubSpot needs to report per-input errors (207) for a create.
+#[derive(Clone, Debug, PartialEq, Ser, De)]
+#[serde(rename_all = "camelCase")]
+pub struct SimplePublicObjectInputForCreate {
+    /// Associations to make with the new record.
+    pub associations: Vec<PublicAssociationsForObject>,
+    /// Echoed by HubSpot on the matching result or error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_write_trace_id: Option<String>,
+    /// Property values, formatted as HubSpot strings.
+    pub properties: Map<String>,
+}
+
+/// The batch read request body: `BatchReadInputSimplePublicObjectId`.
+#[derive(Clone, Debug, PartialEq, Ser, De)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchReadInputSimplePublicObjectId {
+    /// A unique property the ids are values of; left out for internal ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_property: Option<String>,
+    /// The records.
+    pub inputs: Vec<SimplePublicObjectId>,
+    /// Properties to return.
+    pub properties: Vec<String>,
+    /// Properties to return with their history.
+    pub properties_with_history: Vec<String>,
+}
 
 /// The `status` of a batch response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Ser, De)]
@@ -284,6 +350,8 @@ pub trait Written {
     fn holds(&self, name: &str, value: &str) -> bool;
     /// Removes the echoed trace id (the client added it; the caller never sees it).
     fn clear_trace_id(&mut self);
+    /// The result of an archived record, `{ id }`: archive's 204 has no body.
+    fn archived(id: &str) -> Self;
 }
 
 impl Written for SimplePublicObject {
@@ -298,6 +366,20 @@ impl Written for SimplePublicObject {
     }
     fn clear_trace_id(&mut self) {
         self.object_write_trace_id = None;
+    }
+    fn archived(id: &str) -> Self {
+        SimplePublicObject {
+            archived: true,
+            archived_at: None,
+            created_at: String::new(),
+            id: id.to_owned(),
+            object_write_trace_id: None,
+            properties: Map::new(),
+            properties_with_history: None,
+            updated_at: String::new(),
+            url: None,
+            warnings: None,
+        }
     }
 }
 

@@ -79,6 +79,12 @@ pub struct FailureReason {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "js", tsify(optional))]
     pub errors: Vec<ErrorDetail>,
+    /// `true` when HubSpot may have applied this input although the run could not see it
+    /// (a create that timed out, got a 5xx or a malformed answer, or was aborted in flight):
+    /// such a create is never sent again. See README.md on making such runs safe to repeat.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "js", tsify(optional))]
+    pub may_have_applied: bool,
 }
 
 impl FailureReason {
@@ -92,6 +98,7 @@ impl FailureReason {
             sub_category: None,
             context: None,
             errors: Vec::new(),
+            may_have_applied: false,
         }
     }
 
@@ -108,6 +115,7 @@ impl FailureReason {
             sub_category: e.sub_category.clone(),
             context: e.context.clone(),
             errors: e.errors.clone(),
+            may_have_applied: false,
         }
     }
 }

@@ -6,12 +6,72 @@
 
 use std::fmt;
 
+use serde::Serialize;
+
 use crate::config::ClientConfig;
-use crate::model::{BatchInput, SimplePublicObjectBatchInput};
+use crate::model::{
+    BatchInput, BatchReadInputSimplePublicObjectId, PublicAssociationsForObject,
+    SimplePublicObjectBatchInput, SimplePublicObjectId, SimplePublicObjectInputForCreate,
+};
+use crate::operation::{self, Operation, MAX_READ_WITH_HISTORY};
+
+/// What a run does with its inputs: the operation and what it takes besides the inputs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// The batch endpoint.
+    pub operation: Operation,
+    /// Read: properties to return.
+    pub properties: Vec<String>,
+    /// Read: properties to return with their history (50 inputs per request at most).
+    pub properties_with_history: Vec<String>,
+    /// Read: `?archived=`.
+    pub archived: Option<bool>,
+    /// Read: the unique property the ids are values of.
+    pub id_property: Option<String>,
+    /// Create: each input's associations, by input position (empty for other operations).
+    pub associations: Vec<Vec<PublicAssociationsForObject>>,
+}
+
+impl Plan {
+    /// A plan for `operation` with nothing besides the inputs.
+    pub fn new(operation: Operation) -> Plan {
+        Plan {
+            operation,
+            properties: Vec::new(),
+            properties_with_history: Vec::new(),
+            archived: None,
+            id_property: None,
+            associations: Vec::new(),
+        }
+    }
+
+    /// Inputs per request: the configured batch size, at most 50 for a read with history.
+    pub fn batch_size(&self, config: &ClientConfig) -> usize {
+        if self.operation == Operation::Read && !self.properties_with_history.is_empty() {
+            config.batch_size.min(MAX_READ_WITH_HISTORY)
+        } else {
+            config.batch_size
+        }
+    }
+}
+
+/// A request body, as the operation's schema shapes it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum RequestBody {
+    /// update and upsert: `BatchInputSimplePublicObjectBatchInput(Upsert)`.
+    Write(BatchInput<SimplePublicObjectBatchInput>),
+    /// create: `BatchInputSimplePublicObjectInputForCreate`.
+    Create(BatchInput<SimplePublicObjectInputForCreate>),
+    /// read: `BatchReadInputSimplePublicObjectId`.
+    Read(BatchReadInputSimplePublicObjectId),
+    /// archive: `BatchInputSimplePublicObjectId`.
+    Ids(BatchInput<SimplePublicObjectId>),
+}
 
 /// One HTTP request to send.
 #[derive(Clone, PartialEq)]
-pub struct HttpRequest<B = BatchInput<SimplePublicObjectBatchInput>> {
+pub struct HttpRequest<B = RequestBody> {
     /// Absolute URL.
     pub url: String,
     /// Always `POST` for batch calls.
@@ -58,10 +118,26 @@ impl<B: serde::Serialize> HttpRequest<B> {
 
 /// `{baseUrl}/crm/v3/objects/{objectType}/batch/update`
 pub fn batch_update_url(config: &ClientConfig) -> String {
-    format!(
-        "{}/crm/v3/objects/{}/batch/update",
-        config.base_url, config.object_type
-    )
+    url(config, &Plan::new(Operation::Update))
+}
+
+/// `{baseUrl}{path}[?archived=…]`: the path of the plan's operation under the configured
+/// API version (see [`operation::path`]).
+pub fn url(config: &ClientConfig, plan: &Plan) -> String {
+    let mut url = config.base_url.clone();
+    url.push_str(&operation::path(
+        config.api_version.as_deref(),
+        &config.object_type,
+        plan.operation,
+    ));
+    if let Some(archived) = plan.archived {
+        url.push_str(if archived {
+            "?archived=true"
+        } else {
+            "?archived=false"
+        });
+    }
+    url
 }
 
 /// The headers of every request: JSON, and the token when there is one.
@@ -85,17 +161,73 @@ pub fn chunk_indexes(len: usize, batch_size: usize) -> Vec<Vec<usize>> {
         .collect()
 }
 
-/// The body carrying `indexes` of `inputs`.
+/// The body carrying `indexes` of `inputs` for the plan's operation.
 pub fn body_of(
+    plan: &Plan,
     inputs: &[SimplePublicObjectBatchInput],
     indexes: &[usize],
-) -> BatchInput<SimplePublicObjectBatchInput> {
-    BatchInput {
-        inputs: indexes
-            .iter()
-            .filter_map(|&i| inputs.get(i).cloned())
-            .collect(),
+) -> RequestBody {
+    let each = indexes
+        .iter()
+        .filter_map(|&i| inputs.get(i).map(|x| (i, x)));
+    let ids = || {
+        each.clone()
+            .map(|(_, x)| SimplePublicObjectId { id: x.id.clone() })
+            .collect()
+    };
+    match plan.operation {
+        Operation::Update | Operation::Upsert => RequestBody::Write(BatchInput {
+            inputs: each.map(|(_, x)| x.clone()).collect(),
+        }),
+        Operation::Create => RequestBody::Create(BatchInput {
+            inputs: each
+                .map(|(i, x)| SimplePublicObjectInputForCreate {
+                    associations: plan.associations.get(i).cloned().unwrap_or_default(),
+                    object_write_trace_id: x.object_write_trace_id.clone(),
+                    properties: x.properties.clone(),
+                })
+                .collect(),
+        }),
+        Operation::Read => RequestBody::Read(BatchReadInputSimplePublicObjectId {
+            id_property: plan.id_property.clone(),
+            inputs: ids(),
+            properties: read_properties(plan),
+            properties_with_history: plan.properties_with_history.clone(),
+        }),
+        Operation::Archive => RequestBody::Ids(BatchInput { inputs: ids() }),
     }
+}
+
+/// The properties a read asks for: the caller's, and the id property, so that each result
+/// can be tied to its input by that property's value.
+fn read_properties(plan: &Plan) -> Vec<String> {
+    let mut properties = plan.properties.clone();
+    if let Some(p) = &plan.id_property {
+        if !properties.contains(p) {
+            properties.push(p.clone());
+        }
+    }
+    properties
+}
+
+/// The requests of a run of `plan` over validated `inputs`, in order (`buildBatchRequests`).
+pub fn build_batch_requests(
+    plan: &Plan,
+    inputs: &[SimplePublicObjectBatchInput],
+    config: &ClientConfig,
+) -> Vec<HttpRequest> {
+    let url = url(config, plan);
+    let headers = headers(config);
+    chunk_indexes(inputs.len(), plan.batch_size(config))
+        .into_iter()
+        .map(|indexes| HttpRequest {
+            url: url.clone(),
+            method: "POST",
+            headers: headers.clone(),
+            body: body_of(plan, inputs, &indexes),
+            input_indexes: indexes,
+        })
+        .collect()
 }
 
 /// The requests of a batch update over validated `inputs`, in order (`buildBatchUpdateRequests`).
@@ -103,18 +235,7 @@ pub fn build_batch_update_requests(
     inputs: &[SimplePublicObjectBatchInput],
     config: &ClientConfig,
 ) -> Vec<HttpRequest> {
-    let url = batch_update_url(config);
-    let headers = headers(config);
-    chunk_indexes(inputs.len(), config.batch_size)
-        .into_iter()
-        .map(|indexes| HttpRequest {
-            url: url.clone(),
-            method: "POST",
-            headers: headers.clone(),
-            body: body_of(inputs, &indexes),
-            input_indexes: indexes,
-        })
-        .collect()
+    build_batch_requests(&Plan::new(Operation::Update), inputs, config)
 }
 
 #[cfg(test)]

@@ -164,9 +164,11 @@ pub fn retry_after_ms(value: &str) -> Option<f64> {
     Some((secs * 1000.0).min(MAX_RETRY_AFTER_MS))
 }
 
-/// 200 and 207 carry batch bodies.
+/// Successful answers: 200 and 207 carry batch bodies, as does create's 201; archive's 204
+/// has none. Any 2xx is taken as success, as the schema may add codes (HubSpot changed an
+/// association endpoint from 201 to 200 in 2025).
 pub fn is_batch_status(status: u16) -> bool {
-    status == 200 || status == 207
+    (200..=299).contains(&status)
 }
 
 /// The JSON array HubSpot embeds in a 400's message (`Property values were not valid:

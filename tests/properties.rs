@@ -342,6 +342,7 @@ fn raw(id: &str, id_property: Option<&str>, trace: Option<&str>) -> RawInput {
         properties: Ok(vec![("dealname".into(), Value::Str("x".into()))]),
         id_property: id_property.map_or(Value::Undefined, |p| Value::Str(p.into())),
         object_write_trace_id: trace.map_or(Value::Undefined, |t| Value::Str(t.into())),
+        associations: Value::Undefined,
         unknown_fields: vec![],
     }
 }
@@ -390,6 +391,7 @@ proptest! {
                     properties: Ok(vec![("amount".into(), Value::Number(f64::NAN))]),
                     id_property: Value::Undefined,
                     object_write_trace_id: Value::Undefined,
+                    associations: Value::Undefined,
                     unknown_fields: vec![],
                 },
                 "properties.amount",
@@ -957,6 +959,7 @@ proptest! {
                     properties: Ok(properties),
                     id_property: Value::Undefined,
                     object_write_trace_id: Value::Undefined,
+                    associations: Value::Undefined,
                     unknown_fields: vec![],
                 }
             })
@@ -1186,6 +1189,7 @@ fn every_failed_index_is_distinct_in_a_small_run() {
             )]),
             id_property: Value::Undefined,
             object_write_trace_id: Value::Undefined,
+            associations: Value::Undefined,
             unknown_fields: vec![],
         })
         .collect();

@@ -5,6 +5,7 @@
 //! id, or by id when HubSpot echoes no trace id); anything HubSpot leaves out is failed.
 
 use crate::model::{BatchResponse, Category, SimplePublicObjectBatchInput, StandardError, Written};
+use crate::operation::Operation;
 use crate::report::{FailedInput, FailureReason, Progress};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -63,7 +64,8 @@ impl<T: Written> Ledger<T> {
         }
     }
 
-    fn update(&mut self, i: usize, object: T) -> bool {
+    /// Settles input `i` with its result if it is still pending; `false` if it was settled.
+    pub fn settle(&mut self, i: usize, object: T) -> bool {
         match self.slots.get_mut(i) {
             Some(slot @ Slot::Pending) => {
                 *slot = Slot::Updated(Box::new(object));
@@ -75,9 +77,9 @@ impl<T: Written> Ledger<T> {
         }
     }
 
-    /// Settles the inputs of one batch (`batch` holds their positions) with HubSpot's 200/207
-    /// answer: results tied to an input update it, errors tied to one fail it, and every
-    /// input the answer leaves out fails with `NOT_UPDATED`.
+    /// Settles the inputs of one batch (`batch` holds their positions) with HubSpot's 2xx
+    /// answer to `operation`: results tied to an input settle it, errors tied to one fail
+    /// it, and every input the answer leaves out fails (see [`left_out`]).
     pub fn apply(
         &mut self,
         batch: &[usize],
@@ -85,15 +87,18 @@ impl<T: Written> Ledger<T> {
         generated: &[bool],
         status: u16,
         response: BatchResponse<T>,
+        operation: Operation,
     ) {
         let input = |i: usize| inputs.get(i);
         let mut claimed = vec![false; batch.len()];
         for mut object in response.results {
             let found = match object.trace_id() {
                 Some(trace) => trace_position(batch, inputs, trace),
+                // A create's inputs have no id: HubSpot lists its results in input order.
                 None => batch.iter().enumerate().position(|(k, &i)| {
                     !claimed.get(k).copied().unwrap_or(true)
-                        && input(i).is_some_and(|x| names(x, &object))
+                        && (operation == Operation::Create
+                            || input(i).is_some_and(|x| names(x, &object)))
                 }),
             };
             let Some(k) = found else { continue };
@@ -105,7 +110,7 @@ impl<T: Written> Ledger<T> {
             if generated.get(i).copied().unwrap_or(false) {
                 object.clear_trace_id();
             }
-            self.update(i, object);
+            self.settle(i, object);
         }
         for error in response.errors {
             for (k, &i) in batch.iter().enumerate() {
@@ -118,15 +123,9 @@ impl<T: Written> Ledger<T> {
             }
             self.errors.push(error);
         }
+        let reason = left_out(operation, status);
         for &i in batch {
-            self.fail(
-                i,
-                FailureReason::new(
-                    Some(status),
-                    Category::NotUpdated,
-                    "HubSpot's answer did not include this record, so it was not updated (HubSpot silently leaves out ids it cannot find)",
-                ),
-            );
+            self.fail(i, reason.clone());
         }
     }
 
@@ -160,6 +159,29 @@ impl<T: Written> Ledger<T> {
         }
         (results, failed, self.errors)
     }
+}
+
+/// Why an input HubSpot's successful answer leaves out failed: an update or upsert was not
+/// written (HubSpot silently leaves out ids it cannot find), a read found no such record,
+/// and a create's outcome is unknown (HubSpot applied the batch but named no result for it).
+fn left_out(operation: Operation, status: u16) -> FailureReason {
+    let (category, message) = match operation {
+        Operation::Read => (
+            Category::ObjectNotFound,
+            "HubSpot's answer did not include this record: no record has this id",
+        ),
+        Operation::Create => (
+            Category::UnknownOutcome,
+            "HubSpot's answer named no result for this input; it may have been created, so it was not sent again",
+        ),
+        _ => (
+            Category::NotUpdated,
+            "HubSpot's answer did not include this record, so it was not updated (HubSpot silently leaves out ids it cannot find)",
+        ),
+    };
+    let mut reason = FailureReason::new(Some(status), category, message);
+    reason.may_have_applied = operation == Operation::Create;
+    reason
 }
 
 /// Where in `batch` the input with trace id `trace` stands. The engine's own trace ids end
@@ -222,6 +244,7 @@ fn reason_from_standard_error(status: u16, e: &StandardError) -> FailureReason {
         sub_category: e.sub_category.clone(),
         context: (!e.context.is_empty()).then(|| e.context.clone()),
         errors: e.errors.clone(),
+        may_have_applied: false,
     }
 }
 

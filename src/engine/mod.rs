@@ -20,11 +20,11 @@ pub use window::RateWindow;
 use crate::config::ClientConfig;
 use crate::error::HubSpotError;
 use crate::model::{
-    BatchInput, BatchStatus, Category, PolicyName, SimplePublicObject,
-    SimplePublicObjectBatchInput, Written,
+    BatchStatus, Category, PolicyName, SimplePublicObject, SimplePublicObjectBatchInput, Written,
 };
+use crate::operation::Operation;
 use crate::report::{BatchUpdateResult, FailureReason, Progress, RunStats};
-use crate::request::{self, HttpRequest};
+use crate::request::{self, HttpRequest, Plan, RequestBody};
 use crate::response::{self, Body, ResponseMeta, Unreadable};
 
 /// First retry delay for server errors, network errors and timeouts.
@@ -104,9 +104,17 @@ pub enum Event<T = SimplePublicObject> {
         /// What its body held.
         body: Body<T>,
     },
-    /// Request `id` got no HTTP answer (connection refused or reset, DNS, CORS refusal...).
-    /// The text is the runtime's message, which must not contain the token.
+    /// Request `id` got no HTTP answer (connection reset, CORS refusal...) and may have
+    /// reached HubSpot. The text is the runtime's message, which must not contain the token.
     Failed {
+        /// The request.
+        id: u64,
+        /// The runtime's message.
+        message: String,
+    },
+    /// Request `id` provably never reached HubSpot: no connection was made (refused, DNS).
+    /// Unlike [`Event::Failed`], even a create is sent again.
+    NotSent {
         /// The request.
         id: u64,
         /// The runtime's message.
@@ -143,6 +151,7 @@ struct InFlight {
 #[derive(Debug)]
 pub struct Engine<T = SimplePublicObject> {
     config: ClientConfig,
+    plan: Plan,
     inputs: Vec<SimplePublicObjectBatchInput>,
     generated_trace: Vec<bool>,
     ledger: Ledger<T>,
@@ -166,6 +175,18 @@ impl<T: Written> Engine<T> {
     /// to its input; they are removed from the results the caller sees).
     pub fn new(
         config: ClientConfig,
+        inputs: Vec<SimplePublicObjectBatchInput>,
+        now: f64,
+        seed: u64,
+    ) -> Self {
+        Self::with_plan(config, Plan::new(Operation::Update), inputs, now, seed)
+    }
+
+    /// Starts a run of `plan` (any operation) over validated `inputs` at time `now`; see
+    /// [`Engine::new`].
+    pub fn with_plan(
+        config: ClientConfig,
+        plan: Plan,
         mut inputs: Vec<SimplePublicObjectBatchInput>,
         now: f64,
         seed: u64,
@@ -179,7 +200,7 @@ impl<T: Written> Engine<T> {
                 *generated = true;
             }
         }
-        let queue: Vec<Batch> = request::chunk_indexes(inputs.len(), config.batch_size)
+        let queue: Vec<Batch> = request::chunk_indexes(inputs.len(), plan.batch_size(&config))
             .into_iter()
             .map(|indexes| Batch {
                 indexes,
@@ -195,7 +216,8 @@ impl<T: Written> Engine<T> {
             window: config
                 .rate_limit
                 .map(|r| RateWindow::new(r.requests, r.interval_ms)),
-            url: request::batch_update_url(&config),
+            url: request::url(&config, &plan),
+            plan,
             headers: request::headers(&config),
             ledger: Ledger::new(inputs.len()),
             config,
@@ -225,6 +247,7 @@ impl<T: Written> Engine<T> {
 
     /// What happened, at time `now`.
     pub fn handle(&mut self, now: f64, event: Event<T>) {
+        let sent = matches!(event, Event::Failed { .. });
         match event {
             Event::Heard {
                 id,
@@ -258,7 +281,7 @@ impl<T: Written> Engine<T> {
                     self.on_http(f.batch, status, meta, body, now);
                 }
             }
-            Event::Failed { id, message } => {
+            Event::Failed { id, message } | Event::NotSent { id, message } => {
                 let Some(pos) = self
                     .in_flight
                     .iter()
@@ -277,7 +300,11 @@ impl<T: Written> Engine<T> {
                     format!("no answer from HubSpot: {message}"),
                 );
                 let delay = self.backoff(f.batch.attempts);
-                self.retry_or_fail(f.batch, reason, now + delay);
+                if sent {
+                    self.retry_if_safe(f.batch, reason, now + delay);
+                } else {
+                    self.retry_or_fail(f.batch, reason, now + delay);
+                }
             }
             Event::Aborted => self.abort(),
         }
@@ -400,8 +427,8 @@ impl<T: Written> Engine<T> {
         Some(Outgoing { id, request })
     }
 
-    fn body(&self, indexes: &[usize]) -> BatchInput<SimplePublicObjectBatchInput> {
-        request::body_of(&self.inputs, indexes)
+    fn body(&self, indexes: &[usize]) -> RequestBody {
+        request::body_of(&self.plan, &self.inputs, indexes)
     }
 
     /// Starts the timeouts of the oldest attempts on the wire that have none yet.
@@ -439,7 +466,7 @@ impl<T: Written> Engine<T> {
             ),
         );
         let delay = self.backoff(f.batch.attempts);
-        self.retry_or_fail(f.batch, reason, now + delay);
+        self.retry_if_safe(f.batch, reason, now + delay);
         Some(f.id)
     }
 
@@ -457,6 +484,15 @@ impl<T: Written> Engine<T> {
     }
 
     fn on_http(&mut self, batch: Batch, status: u16, meta: ResponseMeta, body: Body<T>, now: f64) {
+        let operation = self.plan.operation;
+        if operation == Operation::Archive && response::is_batch_status(status) {
+            // Archive answers 204 with no body: every input of the batch is archived.
+            for &i in &batch.indexes {
+                let id = self.inputs.get(i).map_or("", |x| x.id.as_str());
+                self.ledger.settle(i, T::archived(id));
+            }
+            return;
+        }
         let body = match body {
             Body::Batch(answer) if response::is_batch_status(status) => {
                 self.ledger.apply(
@@ -465,6 +501,7 @@ impl<T: Written> Engine<T> {
                     &self.generated_trace,
                     status,
                     answer,
+                    operation,
                 );
                 return;
             }
@@ -472,9 +509,9 @@ impl<T: Written> Engine<T> {
         };
         let error = response::body_error(status, &body);
         match status {
-            200 | 207 | 500 | 502 | 503 | 504 => {
+            200..=299 | 500 | 502 | 503 | 504 => {
                 let delay = self.backoff(batch.attempts);
-                self.retry_or_fail(batch, FailureReason::from_error(&error), now + delay);
+                self.retry_if_safe(batch, FailureReason::from_error(&error), now + delay);
             }
             429 => self.on_rate_limited(batch, &meta, error, now),
             401 | 403 => self.stop_run(batch, error),
@@ -579,6 +616,25 @@ impl<T: Written> Engine<T> {
         }
     }
 
+    /// After a failure that may have been applied (timeout, 5xx, network error once sent,
+    /// malformed 2xx): retried when sending again is safe; a create fails instead with
+    /// `UNKNOWN_OUTCOME` and `mayHaveApplied`, so no record is ever created twice.
+    fn retry_if_safe(&mut self, batch: Batch, reason: FailureReason, not_before: f64) {
+        if self.plan.operation.resend_is_safe() {
+            return self.retry_or_fail(batch, reason, not_before);
+        }
+        let mut unknown = FailureReason::new(
+            reason.status,
+            Category::UnknownOutcome,
+            format!(
+                "{}; HubSpot may have created these records, so they were not sent again",
+                reason.message
+            ),
+        );
+        unknown.may_have_applied = true;
+        self.fail_batch(&batch, &unknown);
+    }
+
     fn retry_or_fail(&mut self, mut batch: Batch, reason: FailureReason, not_before: f64) {
         if batch.attempts > self.config.max_retries {
             self.fail_batch(&batch, &reason);
@@ -629,15 +685,14 @@ impl<T: Written> Engine<T> {
     /// may not have been applied by HubSpot; their message says so.
     fn abort(&mut self) {
         self.aborted = true;
+        let mut in_flight = FailureReason::new(
+            None,
+            Category::Aborted,
+            "aborted while its request was in flight; HubSpot may or may not have applied it",
+        );
+        in_flight.may_have_applied = !self.plan.operation.resend_is_safe();
         for f in std::mem::take(&mut self.in_flight) {
-            self.fail_batch(
-                &f.batch,
-                &FailureReason::new(
-                    None,
-                    Category::Aborted,
-                    "aborted while its request was in flight; HubSpot may or may not have applied it",
-                ),
-            );
+            self.fail_batch(&f.batch, &in_flight);
         }
         let reason = FailureReason::new(
             None,
@@ -734,3 +789,6 @@ fn origin_of(url: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod operation_tests;
