@@ -4,6 +4,8 @@ use std::fmt;
 
 use crate::error::HubSpotError;
 use crate::input::{type_name, Value};
+use crate::operation::Operation;
+use crate::request::Plan;
 
 /// HubSpot's API origin, the default `baseUrl`.
 pub const DEFAULT_BASE_URL: &str = "https://api.hubapi.com";
@@ -139,6 +141,18 @@ const BUILD_KEYS: &[&str] = &[
     "batchSize",
     "apiVersion",
     "idProperty",
+    "properties",
+    "propertiesWithHistory",
+    "archived",
+];
+
+/// The keys [`parse_options`] reads of a build call; the rest is [`parse_call_options`]'s.
+pub const REQUEST_KEYS: &[&str] = &[
+    "accessToken",
+    "baseUrl",
+    "objectType",
+    "batchSize",
+    "apiVersion",
 ];
 
 /// Options parsed from a JS-style options object.
@@ -269,6 +283,7 @@ fn read_options(entries: &[(String, Value)], set: OptionSet) -> Result<ParsedOpt
                 Value::Str(s) if !s.is_empty() => id_property = Some(s.clone()),
                 _ => return Err("options.idProperty: expected a non-empty string".to_owned()),
             },
+            // The call's own options, read by `parse_call_options`.
             _ => {}
         }
     }
@@ -421,6 +436,95 @@ pub fn is_loopback(host: &str) -> bool {
         count += 1;
     }
     count == 4
+}
+
+/// The options of one call of `operation` that shape what it sends (`idProperty`; read's
+/// `properties`, `propertiesWithHistory` and `archived`), as a [`Plan`]. `signal` and
+/// `onProgress` are checked to be an object and a function here and taken by the glue; keys
+/// in `skip` were read by another parser. Errors are `INVALID_INPUT` naming the option.
+pub fn parse_call_options(
+    operation: Operation,
+    entries: &[(String, Value)],
+    skip: &[&str],
+) -> Result<Plan, HubSpotError> {
+    read_call_options(operation, entries, skip).map_err(HubSpotError::invalid_input)
+}
+
+fn read_call_options(
+    operation: Operation,
+    entries: &[(String, Value)],
+    skip: &[&str],
+) -> Result<Plan, String> {
+    let known = match operation {
+        Operation::Update | Operation::Upsert => "idProperty, signal, onProgress",
+        Operation::Read => {
+            "properties, propertiesWithHistory, idProperty, archived, signal, onProgress"
+        }
+        Operation::Create | Operation::Archive => "signal, onProgress",
+    };
+    let mut plan = Plan::new(operation);
+    let mut properties = None;
+    for (key, value) in entries {
+        let k = key.as_str();
+        if matches!(value, Value::Undefined) || skip.contains(&k) {
+            continue;
+        }
+        if !known
+            .split(',')
+            .any(|n| n.strip_prefix(' ').unwrap_or(n) == k)
+        {
+            return Err(format!(
+                "options.{k}: unknown option for {} (known: {known})",
+                operation.word()
+            ));
+        }
+        match (k, value) {
+            ("signal", Value::Other("object")) | ("onProgress", Value::Other("function")) => {}
+            ("idProperty", Value::Str(s)) if !s.is_empty() => plan.id_property = Some(s.clone()),
+            ("archived", Value::Bool(b)) => plan.archived = Some(*b),
+            ("properties", v) | ("propertiesWithHistory", v) if property_names(v).is_some() => {
+                let names = property_names(v).unwrap_or_default();
+                if k == "properties" {
+                    properties = Some(names);
+                } else {
+                    plan.properties_with_history = names;
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "options.{k}: expected {}",
+                    match k {
+                        "signal" => "an AbortSignal",
+                        "onProgress" => "a function",
+                        "archived" => "a boolean",
+                        "idProperty" => "a non-empty string",
+                        _ => "an array of property names",
+                    }
+                ))
+            }
+        }
+    }
+    if operation == Operation::Read {
+        plan.properties = properties.ok_or(
+            "options.properties: read needs the properties to return (an array of property names)",
+        )?;
+    }
+    Ok(plan)
+}
+
+/// An array of non-empty strings.
+fn property_names(value: &Value) -> Option<Vec<String>> {
+    let Value::List(items) = value else {
+        return None;
+    };
+    let mut names = Vec::with_capacity(items.len());
+    for v in items {
+        match v {
+            Value::Str(s) if !s.is_empty() => names.push(s.clone()),
+            _ => return None,
+        }
+    }
+    Some(names)
 }
 
 #[cfg(test)]

@@ -373,7 +373,7 @@ pub fn validate_inputs(
     raw: &[RawInput],
     default_id_property: Option<&str>,
 ) -> Result<Vec<SimplePublicObjectBatchInput>, HubSpotError> {
-    validate_writes(Operation::Update, raw, default_id_property).map(|(inputs, _)| inputs)
+    validate_one_by_one(Operation::Update, raw, default_id_property).map(|(inputs, _)| inputs)
 }
 
 /// Validated inputs of any operation, and each create input's associations (empty for other
@@ -391,61 +391,21 @@ pub fn validate_for(
     inputs: Value,
     default_id_property: Option<&str>,
 ) -> Result<Validated, HubSpotError> {
-    if !operation.takes_ids() {
-        return validate_writes(operation, &RawInput::list(inputs)?, default_id_property);
-    }
-    let Value::List(items) = inputs else {
-        return Err(HubSpotError::invalid_input(format!(
-            "inputs: expected an array of ids, got {}",
-            type_name(&inputs)
-        )));
-    };
-    let mut out = Vec::with_capacity(items.len());
-    for (index, item) in items.into_iter().enumerate() {
-        let id = match item {
-            Value::Object(entries) => {
-                let mut id = Value::Undefined;
-                for (k, v) in entries {
-                    match k.as_str() {
-                        "id" => id = v,
-                        _ if v == Value::Undefined => {}
-                        _ => {
-                            let mut path = format!("inputs[{index}]");
-                            push_key(&mut path, &k);
-                            return Err(HubSpotError::invalid_input(format!(
-                                "{path}: unknown field (an id is a string or {{ id }})"
-                            )));
-                        }
-                    }
-                }
-                id
+    // An id stands for `{ id }`.
+    let mut inputs = inputs;
+    if let (true, Value::List(items)) = (operation.takes_ids(), &mut inputs) {
+        for item in items {
+            if let Value::Str(id) = item {
+                let id = std::mem::take(id);
+                *item = Value::Object(vec![("id".to_owned(), Value::Str(id))]);
             }
-            other => other,
-        };
-        let Value::Str(id) = id.clone() else {
-            return Err(HubSpotError::invalid_input(format!(
-                "inputs[{index}]: expected an id (a non-empty string or {{ id }}), got {}",
-                type_name(&id)
-            )));
-        };
-        if id.is_empty() {
-            return Err(HubSpotError::invalid_input(format!(
-                "inputs[{index}]: expected a non-empty id"
-            )));
         }
-        out.push(SimplePublicObjectBatchInput {
-            id,
-            properties: Map::new(),
-            id_property: default_id_property.map(str::to_owned),
-            object_write_trace_id: None,
-        });
     }
-    check_unique(&out)?;
-    Ok((out, Vec::new()))
+    let raw = RawInput::list(inputs)?;
+    validate_one_by_one(operation, &raw, default_id_property)
 }
 
-/// [`validate_for`] of an update, upsert or create, from inputs already split into fields.
-pub fn validate_writes(
+fn validate_one_by_one(
     operation: Operation,
     raw: &[RawInput],
     default_id_property: Option<&str>,
@@ -498,34 +458,34 @@ fn validate_one(
             )));
         };
         return Err(HubSpotError::invalid_input(format!(
-            "inputs[{index}]: expected an object with {}, got {what}",
-            if create {
-                "properties"
-            } else {
-                "id and properties"
-            }
+            "inputs[{index}]: expected {}, got {what}",
+            shape(operation)
         )));
     };
-    // A create input has no id (HubSpot assigns it); only a create input has associations.
-    let misplaced = if create {
-        [("id", id), ("idProperty", id_property)]
-            .into_iter()
-            .find(|(_, v)| **v != Value::Undefined)
-            .map(|(k, _)| k)
-    } else {
-        (*associations != Value::Undefined).then_some("associations")
-    };
+    // The fields an input of this operation has: a create's has no id (HubSpot assigns
+    // one), a read's or archive's only an id.
+    let ids = operation.takes_ids();
+    let given = [
+        ("id", *id != Value::Undefined && create),
+        ("properties", properties.is_ok() && ids),
+        (
+            "idProperty",
+            *id_property != Value::Undefined && (create || ids),
+        ),
+        (
+            "objectWriteTraceId",
+            *object_write_trace_id != Value::Undefined && ids,
+        ),
+        ("associations", *associations != Value::Undefined && !create),
+    ];
+    let misplaced = given.iter().find(|(_, wrong)| *wrong).map(|(k, _)| *k);
     if let Some(field) = unknown_fields.first().map(String::as_str).or(misplaced) {
         let mut path = format!("inputs[{index}]");
         push_key(&mut path, field);
         return Err(HubSpotError::invalid_input(format!(
-            "{path}: unknown field (an input to {} has {})",
+            "{path}: unknown field (an input to {} is {})",
             operation.word(),
-            if create {
-                "properties, associations and objectWriteTraceId"
-            } else {
-                "id, properties, idProperty and objectWriteTraceId"
-            }
+            shape(operation)
         )));
     }
     let id = match id {
@@ -545,6 +505,7 @@ fn validate_one(
     };
     let entries = match properties {
         Ok(entries) => entries,
+        Err(Value::Undefined) if ids => &Vec::new(),
         Err(what) => {
             return Err(HubSpotError::invalid_input(format!(
                 "inputs[{index}].properties: expected an object of property values, got {}",
@@ -594,67 +555,70 @@ fn validate_one(
     ))
 }
 
+/// What an input of `operation` is, for messages.
+fn shape(operation: Operation) -> &'static str {
+    match operation {
+        Operation::Create => "an object with properties, associations? and objectWriteTraceId?",
+        Operation::Read | Operation::Archive => "an id (a string) or { id }",
+        _ => "an object with id, properties, idProperty? and objectWriteTraceId?",
+    }
+}
+
 /// A create input's `associations`: `[{ to: { id }, types: [{ associationCategory,
 /// associationTypeId }] }]`, each field checked and named in the error.
 fn read_associations(
     value: &Value,
     index: usize,
 ) -> Result<Vec<PublicAssociationsForObject>, HubSpotError> {
-    const SHAPE: &str =
-        "expected [{ to: { id }, types: [{ associationCategory, associationTypeId }] }]";
-    let fail = |at: String| {
-        HubSpotError::invalid_input(format!("inputs[{index}].associations{at}: {SHAPE}"))
-    };
-    let field = |entries: &Vec<(String, Value)>, key: &str| {
-        entries
-            .iter()
-            .find(|(k, _)| k == key)
-            .map_or(Value::Undefined, |(_, v)| v.clone())
-    };
-    let Value::List(list) = value else {
-        return Err(fail(String::new()));
-    };
-    let mut out = Vec::with_capacity(list.len());
-    for (a, item) in list.iter().enumerate() {
-        let Value::Object(entries) = item else {
-            return Err(fail(format!("[{a}]")));
+    fn field<'a>(v: &'a Value, key: &str) -> &'a Value {
+        match v {
+            Value::Object(entries) => entries
+                .iter()
+                .find(|(k, _)| k == key)
+                .map_or(&Value::Undefined, |(_, v)| v),
+            _ => &Value::Undefined,
+        }
+    }
+    // Loops, not iterator adapters: each adapter chain is its own code in the wasm.
+    fn read(value: &Value) -> Option<Vec<PublicAssociationsForObject>> {
+        let Value::List(items) = value else {
+            return None;
         };
-        let to = match field(entries, "to") {
-            Value::Object(to) => match field(&to, "id") {
-                Value::Str(id) if !id.is_empty() => id,
-                _ => return Err(fail(format!("[{a}].to.id"))),
-            },
-            _ => return Err(fail(format!("[{a}].to"))),
-        };
-        let Value::List(types) = field(entries, "types") else {
-            return Err(fail(format!("[{a}].types")));
-        };
-        let mut specs = Vec::with_capacity(types.len());
-        for (t, spec) in types.iter().enumerate() {
-            let at = || fail(format!("[{a}].types[{t}]"));
-            let Value::Object(spec) = spec else {
-                return Err(at());
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let (Value::Str(to), Value::List(types)) =
+                (field(field(item, "to"), "id"), field(item, "types"))
+            else {
+                return None;
             };
-            let (Value::Str(category), Value::Number(type_id)) = (
-                field(spec, "associationCategory"),
-                field(spec, "associationTypeId"),
-            ) else {
-                return Err(at());
-            };
-            if type_id.fract() != 0.0 || !(0.0..=f64::from(i32::MAX)).contains(&type_id) {
-                return Err(at());
+            let mut specs = Vec::with_capacity(types.len());
+            for spec in types {
+                let (Value::Str(category), Value::Number(n)) = (
+                    field(spec, "associationCategory"),
+                    field(spec, "associationTypeId"),
+                ) else {
+                    return None;
+                };
+                if n.fract() != 0.0 || !(0.0..=f64::from(i32::MAX)).contains(n) {
+                    return None;
+                }
+                specs.push(AssociationSpec {
+                    association_category: category.clone(),
+                    association_type_id: *n as i32,
+                });
             }
-            specs.push(AssociationSpec {
-                association_category: category,
-                association_type_id: type_id as i32,
+            out.push(PublicAssociationsForObject {
+                to: SimplePublicObjectId { id: to.clone() },
+                types: specs,
             });
         }
-        out.push(PublicAssociationsForObject {
-            to: SimplePublicObjectId { id: to },
-            types: specs,
-        });
+        Some(out)
     }
-    Ok(out)
+    read(value).ok_or_else(|| {
+        HubSpotError::invalid_input(format!(
+            "inputs[{index}].associations: expected [{{ to: {{ id }}, types: [{{ associationCategory, associationTypeId }}] }}]"
+        ))
+    })
 }
 
 /// The property an input's id is a value of; `None` and `hs_object_id` both mean the
@@ -1048,7 +1012,7 @@ mod tests {
         );
         assert_eq!(
             err(&[RawInput::NotObject("number")]),
-            "inputs[0]: expected an object with id and properties, got number"
+            "inputs[0]: expected an object with id, properties, idProperty? and objectWriteTraceId?, got number"
         );
         assert_eq!(
             err(&[input("", vec![])]),

@@ -167,34 +167,34 @@ pub fn body_of(
     inputs: &[SimplePublicObjectBatchInput],
     indexes: &[usize],
 ) -> RequestBody {
-    let each = indexes
-        .iter()
-        .filter_map(|&i| inputs.get(i).map(|x| (i, x)));
-    let ids = || {
-        each.clone()
-            .map(|(_, x)| SimplePublicObjectId { id: x.id.clone() })
-            .collect()
-    };
+    // Loops, not one iterator chain per variant: each chain is its own code in the wasm.
+    let mut writes = Vec::new();
+    let mut creates = Vec::new();
+    let mut ids = Vec::new();
+    for &i in indexes {
+        let Some(x) = inputs.get(i) else { continue };
+        match plan.operation {
+            Operation::Update | Operation::Upsert => writes.push(x.clone()),
+            Operation::Create => creates.push(SimplePublicObjectInputForCreate {
+                associations: plan.associations.get(i).cloned().unwrap_or_default(),
+                object_write_trace_id: x.object_write_trace_id.clone(),
+                properties: x.properties.clone(),
+            }),
+            Operation::Read | Operation::Archive => {
+                ids.push(SimplePublicObjectId { id: x.id.clone() })
+            }
+        }
+    }
     match plan.operation {
-        Operation::Update | Operation::Upsert => RequestBody::Write(BatchInput {
-            inputs: each.map(|(_, x)| x.clone()).collect(),
-        }),
-        Operation::Create => RequestBody::Create(BatchInput {
-            inputs: each
-                .map(|(i, x)| SimplePublicObjectInputForCreate {
-                    associations: plan.associations.get(i).cloned().unwrap_or_default(),
-                    object_write_trace_id: x.object_write_trace_id.clone(),
-                    properties: x.properties.clone(),
-                })
-                .collect(),
-        }),
+        Operation::Update | Operation::Upsert => RequestBody::Write(BatchInput { inputs: writes }),
+        Operation::Create => RequestBody::Create(BatchInput { inputs: creates }),
         Operation::Read => RequestBody::Read(BatchReadInputSimplePublicObjectId {
             id_property: plan.id_property.clone(),
-            inputs: ids(),
+            inputs: ids,
             properties: read_properties(plan),
             properties_with_history: plan.properties_with_history.clone(),
         }),
-        Operation::Archive => RequestBody::Ids(BatchInput { inputs: ids() }),
+        Operation::Archive => RequestBody::Ids(BatchInput { inputs: ids }),
     }
 }
 

@@ -42,6 +42,17 @@ impl Written for JsObject {
         self.keys.object_write_trace_id = None;
         let _ = Reflect::delete_property(&self.value.clone().into(), &"objectWriteTraceId".into());
     }
+    fn archived(id: &str) -> Self {
+        let value = js_sys::Object::new();
+        let _ = Reflect::set(&value, &"id".into(), &id.into());
+        JsObject {
+            keys: ObjectKeys {
+                id: id.to_owned(),
+                object_write_trace_id: None,
+            },
+            value: value.into(),
+        }
+    }
 }
 
 impl Serialize for JsObject {

@@ -6,17 +6,26 @@ export function redact(text, secret) {
   return secret.length >= 8 && text.includes(secret) ? text.split(secret).join("[redacted]") : text;
 }
 
-/** The runtime's message for a failed fetch, with its cause's code (ECONNREFUSED...). */
+// Causes that mean no connection was made, so the request never went out (Node's codes; a
+// browser's "Failed to fetch" says nothing, and is taken as maybe sent).
+const UNSENT = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"];
+
+/** The runtime's message for a failed fetch, with its cause's code (ECONNREFUSED...), and
+ * `unsent` when that code says no connection was made. */
 function failure(e, secret) {
   let message = "fetch failed";
+  let unsent = false;
   try {
     message = typeof e?.message === "string" ? e.message : typeof e === "string" ? e : message;
     const cause = e?.cause?.code ?? e?.cause?.message;
-    if (typeof cause === "string") message += ` (${cause})`;
+    if (typeof cause === "string") {
+      message += ` (${cause})`;
+      unsent = UNSENT.includes(cause);
+    }
   } catch {
     // an error whose fields throw: the plain message
   }
-  return { error: redact(message, secret) };
+  return { error: redact(message, secret), unsent };
 }
 
 /**

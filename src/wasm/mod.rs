@@ -26,13 +26,14 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{AbortController, AbortSignal};
 
-use crate::config::{parse_options, ClientConfig, OptionSet};
+use crate::config::{parse_call_options, parse_options, ClientConfig, OptionSet, REQUEST_KEYS};
 use crate::engine::{Action, Engine, Event};
 use crate::error::{ErrorCode, HubSpotError};
-use crate::input::{format_value, validate_inputs, RawInput, Value};
+use crate::input::{format_value, validate_for, Value};
 use crate::model::{Map, SimplePublicObjectBatchInput};
+use crate::operation::Operation;
 use crate::report::Progress;
-use crate::request::build_batch_update_requests;
+use crate::request::{build_batch_requests, Plan};
 use answers::JsObject;
 
 fn now() -> f64 {
@@ -69,18 +70,68 @@ impl HubSpotBatch {
         #[wasm_bindgen(unchecked_param_type = "readonly BatchUpdateInput[]")] inputs: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "UpdateOptions")] options: Option<JsValue>,
     ) -> Promise {
+        self.start(Operation::Update, inputs, options)
+    }
+
+    /// Creates or updates every input, keyed by a unique property (`idProperty`, on the
+    /// input or in the options); results carry HubSpot's `new`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<BatchResult<SimplePublicUpsertObject>>")]
+    pub fn upsert(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "readonly BatchUpsertInput[]")] inputs: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "UpdateOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        self.start(Operation::Upsert, inputs, options)
+    }
+
+    /// Creates a record per input. Never sent twice: after anything that may have applied
+    /// it, an input fails with `UNKNOWN_OUTCOME` and `mayHaveApplied: true`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<BatchResult<SimplePublicObject>>")]
+    pub fn create(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "readonly BatchCreateInput[]")] inputs: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RunOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        self.start(Operation::Create, inputs, options)
+    }
+
+    /// Reads records by id (or `idProperty` value); an id HubSpot does not find is in
+    /// `failed` with `OBJECT_NOT_FOUND`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<BatchResult<SimplePublicObject>>")]
+    pub fn read(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "readonly ObjectRef[]")] ids: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ReadOptions")] options: JsValue,
+    ) -> Promise {
+        self.start(Operation::Read, ids, Some(options))
+    }
+
+    /// Archives records by id; HubSpot answers 204 and every input of a batch is in
+    /// `results` as `{ id }`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<BatchResult<SimplePublicObjectId>>")]
+    pub fn archive(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "readonly ObjectRef[]")] ids: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RunOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        self.start(Operation::Archive, ids, options)
+    }
+}
+
+impl HubSpotBatch {
+    fn start(&self, operation: Operation, inputs: JsValue, options: Option<JsValue>) -> Promise {
         let started = now();
-        let prepared = prepare(&inputs, options.as_ref());
+        let prepared = prepare(operation, &inputs, options.as_ref());
         let config = self.config.clone();
         let fetch = self.fetch.clone();
         future_to_promise(async move {
-            let (valid, opts) = prepared.map_err(|e| errors::to_js(&e))?;
-            run(config, fetch, valid, opts, started).await
+            let (plan, valid, opts) = prepared.map_err(|e| errors::to_js(&e))?;
+            run(config, fetch, plan, valid, opts, started).await
         })
     }
 }
 
-/// What `update()` needs from its options object besides `idProperty`.
+/// What a call needs from its options object besides what shapes its requests.
 struct RunOptions {
     signal: Option<AbortSignal>,
     on_progress: Option<Function>,
@@ -88,57 +139,59 @@ struct RunOptions {
 
 /// Validates a call's inputs and options before anything is sent.
 fn prepare(
+    operation: Operation,
     inputs: &JsValue,
     options: Option<&JsValue>,
-) -> Result<(Vec<SimplePublicObjectBatchInput>, RunOptions), HubSpotError> {
-    let mut id_property = None;
-    let mut run = RunOptions {
-        signal: None,
-        on_progress: None,
-    };
+) -> Result<(Plan, Vec<SimplePublicObjectBatchInput>, RunOptions), HubSpotError> {
     let options = options.cloned().unwrap_or(JsValue::UNDEFINED);
     let entries = values::option_entries(&options, "options", HubSpotError::invalid_input)?;
-    for (key, v) in entries {
-        match (key.as_str(), v) {
-            (_, Value::Undefined) => {}
-            ("idProperty", Value::Str(s)) if !s.is_empty() => id_property = Some(s),
-            ("idProperty", _) => {
-                return Err(HubSpotError::invalid_input(
-                    "options.idProperty: expected a non-empty string",
-                ))
-            }
-            ("signal", _) => {
-                run.signal = Some(
-                    js_sys::Reflect::get(&options, &"signal".into())
-                        .ok()
-                        .and_then(|s| s.dyn_into::<AbortSignal>().ok())
-                        .ok_or_else(|| {
-                            HubSpotError::invalid_input("options.signal: expected an AbortSignal")
-                        })?,
-                )
-            }
-            ("onProgress", _) => {
-                run.on_progress = Some(values::function_field(&options, "onProgress").ok_or_else(
-                    || HubSpotError::invalid_input("options.onProgress: expected a function"),
-                )?)
-            }
-            (other, _) => {
-                return Err(HubSpotError::invalid_input(format!(
-                    "options.{other}: unknown option (known: idProperty, signal, onProgress)"
-                )))
-            }
-        }
-    }
-    let raw = RawInput::list(values::inputs(inputs))?;
-    Ok((validate_inputs(&raw, id_property.as_deref())?, run))
+    let mut plan = parse_call_options(operation, &entries, &[])?;
+    // Judged above; read again as the JS objects they are.
+    let given = |k: &str| {
+        entries
+            .iter()
+            .any(|(key, v)| key == k && *v != Value::Undefined)
+    };
+    let run = RunOptions {
+        signal: if given("signal") {
+            Some(
+                js_sys::Reflect::get(&options, &"signal".into())
+                    .ok()
+                    .and_then(|s| s.dyn_into::<AbortSignal>().ok())
+                    .ok_or_else(|| {
+                        HubSpotError::invalid_input("options.signal: expected an AbortSignal")
+                    })?,
+            )
+        } else {
+            None
+        },
+        on_progress: if given("onProgress") {
+            Some(
+                values::function_field(&options, "onProgress").ok_or_else(|| {
+                    HubSpotError::invalid_input("options.onProgress: expected a function")
+                })?,
+            )
+        } else {
+            None
+        },
+    };
+    let (valid, associations) = validate_for(
+        operation,
+        values::inputs(inputs),
+        plan.id_property.as_deref(),
+    )?;
+    plan.associations = associations;
+    Ok((plan, valid, run))
 }
 
 /// How an attempt ended, as its task hands it to the driver.
 enum Reply {
     /// An HTTP answer, its body read as text.
     Answered(transport::Answered),
-    /// No HTTP answer: the runtime's message.
+    /// No HTTP answer, perhaps after the request went out: the runtime's message.
     Failed(String),
+    /// No connection was made, so the request never went out: the runtime's message.
+    NotSent(String),
 }
 
 /// State shared between the driver and its attempts' tasks.
@@ -151,12 +204,14 @@ struct Shared {
 async fn run(
     config: ClientConfig,
     fetch: Option<Function>,
+    plan: Plan,
     inputs: Vec<SimplePublicObjectBatchInput>,
     opts: RunOptions,
     started: f64,
 ) -> Result<JsValue, JsValue> {
     let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
-    let mut engine: Engine<JsObject> = Engine::new(config, inputs, started, seed);
+    let word = plan.operation.word();
+    let mut engine: Engine<JsObject> = Engine::with_plan(config, plan, inputs, started, seed);
     let shared = Rc::new(RefCell::new(Shared::default()));
     let waker = transport::Waker::default();
     let on_abort = {
@@ -184,7 +239,7 @@ async fn run(
         Ok(result) if aborted => {
             let e = HubSpotError::new(
                 ErrorCode::Aborted,
-                "update() was aborted; nothing more was sent",
+                format!("{word}() was aborted; nothing more was sent"),
             );
             let reason = opts.signal.as_ref().map(AbortSignal::reason);
             let result = values::to_js(&result).ok();
@@ -233,6 +288,7 @@ async fn drive(
                     );
                 }
                 Reply::Failed(message) => engine.handle(now(), Event::Failed { id, message }),
+                Reply::NotSent(message) => engine.handle(now(), Event::NotSent { id, message }),
             }
         }
         let progress = engine.progress();
@@ -272,7 +328,8 @@ async fn drive(
                 let on_reply = Closure::once_into_js(move |reply: JsValue| {
                     let reply = match transport::reply(&reply) {
                         Ok(a) => Reply::Answered(a),
-                        Err(message) => Reply::Failed(message),
+                        Err((message, false)) => Reply::Failed(message),
+                        Err((message, true)) => Reply::NotSent(message),
                     };
                     shared.borrow_mut().replies.push((id, reply));
                     waker.wake();
@@ -344,9 +401,42 @@ pub struct BatchUpdateRequest {
 
 /// Builds the requests `update()` would send first, without sending anything.
 #[wasm_bindgen(js_name = buildBatchUpdateRequests, unchecked_return_type = "BatchUpdateRequest[]")]
-pub fn build_requests(
+pub fn build_update_requests(
     #[wasm_bindgen(unchecked_param_type = "readonly BatchUpdateInput[]")] inputs: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "BuildOptions")] options: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    build(Operation::Update, &inputs, options)
+}
+
+/// Builds the requests a call of `operation` would send first, without sending anything.
+#[wasm_bindgen(js_name = buildBatchRequests, unchecked_return_type = "BatchUpdateRequest[]")]
+pub fn build_requests(
+    #[wasm_bindgen(unchecked_param_type = "BatchOperation")] operation: JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "readonly BatchUpdateInput[] | readonly BatchUpsertInput[] | readonly BatchCreateInput[] | readonly ObjectRef[]"
+    )]
+    inputs: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "BuildOptions & Partial<ReadOptions>")]
+    options: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    build(operation_of(&operation)?, &inputs, options)
+}
+
+/// The operation a JS value names; throws `INVALID_INPUT` otherwise.
+fn operation_of(v: &JsValue) -> Result<Operation, JsValue> {
+    v.as_string()
+        .and_then(|w| Operation::parse(&w))
+        .ok_or_else(|| {
+            errors::to_js(&HubSpotError::invalid_input(
+                "operation: expected \"update\", \"upsert\", \"create\", \"read\" or \"archive\"",
+            ))
+        })
+}
+
+fn build(
+    operation: Operation,
+    inputs: &JsValue,
+    options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let fail = |e: HubSpotError| errors::to_js(&e);
     let options = options.unwrap_or(JsValue::UNDEFINED);
@@ -360,10 +450,16 @@ pub fn build_requests(
         }
     };
     let parsed = parse_options(&entries, OptionSet::Build).map_err(fail)?;
-    let raw = RawInput::list(values::inputs(&inputs)).map_err(fail)?;
-    let valid = validate_inputs(&raw, parsed.id_property.as_deref()).map_err(fail)?;
+    let mut plan = parse_call_options(operation, &entries, REQUEST_KEYS).map_err(fail)?;
+    let (valid, associations) = validate_for(
+        operation,
+        values::inputs(inputs),
+        plan.id_property.as_deref(),
+    )
+    .map_err(fail)?;
+    plan.associations = associations;
     let mut out = Vec::new();
-    for r in build_batch_update_requests(&valid, &parsed.config) {
+    for r in build_batch_requests(&plan, &valid, &parsed.config) {
         out.push(BatchUpdateRequest {
             body: values::to_json(&r.body)?.into(),
             url: r.url,
@@ -375,8 +471,9 @@ pub fn build_requests(
     values::to_js(&out)
 }
 
-/// Parses a 200/207 body; throws `HubSpotError` for other statuses and for bodies that are
-/// not batch responses (`MALFORMED_RESPONSE`).
+/// Parses a 2xx body of any operation (archive's 204, which has none, as an empty
+/// `COMPLETE` response); throws `HubSpotError` for other statuses and for bodies that are not
+/// batch responses (`MALFORMED_RESPONSE`).
 #[wasm_bindgen(js_name = parseBatchResponse, unchecked_return_type = "BatchResponse")]
 pub fn parse_batch_response(
     #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
@@ -396,6 +493,19 @@ pub fn parse_batch_response(
         )));
     }
     let status = status as u16;
+    if status == 204 {
+        // Archive's answer has no body: every input of the request was archived.
+        return values::to_js(&crate::model::BatchResponse::<JsObject> {
+            completed_at: String::new(),
+            errors: Vec::new(),
+            links: None,
+            num_errors: 0,
+            requested_at: None,
+            results: Vec::new(),
+            started_at: String::new(),
+            status: crate::model::BatchStatus::Complete,
+        });
+    }
     match answers::read_body(status, body) {
         crate::response::Body::Batch(b) if crate::response::is_batch_status(status) => {
             values::to_js(&b)

@@ -214,7 +214,8 @@ async fn run_at_edge(
     if !id_property.is_undefined() {
         let _ = Reflect::set(&options, &"idProperty".into(), &id_property);
     }
-    let (inputs, _) = match super::prepare(&field("inputs"), Some(&options)) {
+    let operation = crate::operation::Operation::Update;
+    let (plan, inputs, _) = match super::prepare(operation, &field("inputs"), Some(&options)) {
         Ok(p) => p,
         Err(e) => return respond_error(400, &error_of(&e), cors),
     };
@@ -224,7 +225,7 @@ async fn run_at_edge(
     };
     let mut out: Vec<(String, String)> = cors.to_vec();
     out.push(("Content-Type".to_owned(), "application/json".to_owned()));
-    match super::run(client, fetch, inputs, opts, js_sys::Date::now()).await {
+    match super::run(client, fetch, plan, inputs, opts, js_sys::Date::now()).await {
         Ok(result) => {
             let text = json_stringify(&result)
                 .ok()

@@ -132,17 +132,18 @@ pub fn send(
 }
 
 /// How an attempt ended, from what [`send`]'s promise resolved with: the answer, or the
-/// runtime's message when there was no HTTP answer.
-pub fn reply(v: &JsValue) -> Result<Answered, String> {
+/// runtime's message when there was no HTTP answer, and whether the request provably never
+/// went out (no connection was made).
+pub fn reply(v: &JsValue) -> Result<Answered, (String, bool)> {
     let field = |k: &str| Reflect::get(v, &k.into()).unwrap_or(JsValue::UNDEFINED);
     if let Some(error) = field("error").as_string() {
-        return Err(error);
+        return Err((error, field("unsent").is_truthy()));
     }
     let (Some(status), Ok(text)) = (
         field("status").as_f64(),
         field("text").dyn_into::<JsString>(),
     ) else {
-        return Err("fetch failed".to_owned());
+        return Err(("fetch failed".to_owned(), false));
     };
     let values = field("headers");
     let mut pairs: Vec<(&str, String)> = Vec::new();
@@ -189,7 +190,7 @@ pub async fn exchange(
     drop(timer);
     let answer = settled
         .map_err(|_| "fetch failed".to_owned())
-        .and_then(|v| reply(&v));
+        .and_then(|v| reply(&v).map_err(|(message, _)| message));
     answer.map_err(|e| (!timed_out.get()).then_some(e))
 }
 

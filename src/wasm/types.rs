@@ -11,6 +11,12 @@ use wasm_bindgen::prelude::*;
 const PROPERTY_VALUE_TS: &str = r#"
 /** A property value; it becomes a HubSpot string (see formatPropertyValue). */
 export type PropertyValue = string | number | boolean | Date | readonly string[] | null;
+/** A record to read or archive: its id (or, for read, its `idProperty` value). */
+export type ObjectRef = string | { id: string };
+/** HubSpot's five batch endpoints: `POST …/{objectType}/batch/{operation}`. */
+export type BatchOperation = "update" | "upsert" | "create" | "read" | "archive";
+/** What a call of any operation resolves with: every input in `results` or in `failed`. */
+export type BatchResult<T> = BatchUpdateResult<T>;
 "#;
 
 /// One record to update.
@@ -30,6 +36,81 @@ pub struct BatchUpdateInput {
     pub object_write_trace_id: Option<String>,
 }
 
+/// One record to create or update, keyed by a unique property.
+#[derive(Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchUpsertInput {
+    /// The value of `idProperty` that names the record.
+    pub id: String,
+    /// Property values by property name.
+    #[tsify(type = "Record<string, PropertyValue>")]
+    pub properties: (),
+    /// The unique property `id` is a value of; required here or in the options.
+    #[tsify(optional)]
+    pub id_property: Option<String>,
+    /// Echoed by HubSpot; unique within one call.
+    #[tsify(optional)]
+    pub object_write_trace_id: Option<String>,
+}
+
+/// One record to create.
+#[derive(Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchCreateInput {
+    /// Property values by property name.
+    #[tsify(type = "Record<string, PropertyValue>")]
+    pub properties: (),
+    /// Associations to make with the new record.
+    #[tsify(optional)]
+    pub associations: Option<Vec<crate::model::PublicAssociationsForObject>>,
+    /// Ties the result or error to this input; unique within one call (one is added when
+    /// left out).
+    #[tsify(optional)]
+    pub object_write_trace_id: Option<String>,
+}
+
+/// An upserted record: HubSpot's `SimplePublicUpsertObject`.
+#[derive(Serialize, Tsify)]
+pub struct SimplePublicUpsertObject {
+    /// The record.
+    #[serde(flatten)]
+    pub object: crate::model::SimplePublicObject,
+    /// Whether HubSpot created it (rather than updated it).
+    pub new: bool,
+}
+
+/// Options of a `create()` or `archive()` call.
+#[derive(Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct RunOptions {
+    /// Aborting rejects with code `ABORTED` and sends nothing more.
+    #[tsify(optional, type = "AbortSignal")]
+    pub signal: Option<()>,
+    /// Called as inputs settle.
+    #[tsify(optional, type = "(progress: Progress) => void")]
+    pub on_progress: Option<()>,
+}
+
+/// Options of a `read()` call.
+#[derive(Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadOptions {
+    /// Properties to return (the `idProperty` is added, to tie results to inputs).
+    pub properties: Vec<String>,
+    /// Properties to return with their history; at most 50 ids per request then.
+    #[tsify(optional)]
+    pub properties_with_history: Option<Vec<String>>,
+    /// A unique property the ids are values of.
+    #[tsify(optional)]
+    pub id_property: Option<String>,
+    /// Read archived records instead.
+    #[tsify(optional)]
+    pub archived: Option<bool>,
+    /// Abort and progress.
+    #[serde(flatten)]
+    pub run: RunOptions,
+}
+
 /// Where and how requests go: shared by `ClientOptions` and `BuildOptions`.
 #[derive(Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
@@ -47,6 +128,10 @@ pub struct RequestOptions {
     /// Inputs per request, 1..100, default 100.
     #[tsify(optional)]
     pub batch_size: Option<u32>,
+    /// `"v3"` (default: `/crm/v3/objects/…`) or a date version such as `"2026-03"`
+    /// (`/crm/objects/2026-03/…`).
+    #[tsify(optional, type = "\"v3\" | `${number}-${number}`")]
+    pub api_version: Option<String>,
 }
 
 /// Options of `new HubSpotBatch()`.

@@ -110,11 +110,21 @@ const listValue = (v) => value(v, true);
 const plainObject = (v) => typeof v === "object" && v !== null && !isArray(v) && isPlain(v);
 const properties = (v) => (plainObject(v) ? fields(v, listValue) : value(v, true));
 
+/** Arrays and plain objects `depth` levels down (a create's associations), then values. */
+function tree(v, depth) {
+  if (depth > 0 && isArray(v)) return items(v, (x) => tree(x, depth - 1));
+  if (depth > 0 && plainObject(v)) return fields(v, (x) => tree(x, depth - 1));
+  return value(v, false);
+}
+
 /** One input: any object (plain, null-prototype or a class instance) by its own fields;
- * `properties` a plain object of property values. */
+ * `properties` a plain object of property values, `associations` four levels of arrays and
+ * objects (`[{ to: { id }, types: [{ … }] }]`). */
 function input(v) {
   if (typeof v !== "object" || v === null || isArray(v)) return value(v, false);
-  return fields(v, (x, k) => (k === "properties" ? properties(x) : value(x, false)));
+  return fields(v, (x, k) =>
+    k === "properties" ? properties(x) : k === "associations" ? tree(x, 4) : value(x, false),
+  );
 }
 
 /** One property value, as formatPropertyValue takes it. */
