@@ -224,12 +224,14 @@ fn concerns(error: &StandardError, input: &SimplePublicObjectBatchInput) -> bool
     if let (Some(a), Some(b)) = (&error.object_write_trace_id, &input.object_write_trace_id) {
         return a == b;
     }
+    // A create's 207 names its inputs by trace id in `context.objectWriteTraceId`.
+    let trace = input.object_write_trace_id.as_deref().unwrap_or_default();
     error.id.as_deref() == Some(input.id.as_str())
-        || error
-            .context
-            .0
-            .iter()
-            .any(|(k, ids)| (k == "ids" || k == "id") && ids.contains(&input.id))
+        || error.context.0.iter().any(|(k, ids)| match k.as_str() {
+            "ids" | "id" => ids.contains(&input.id),
+            "objectWriteTraceId" => ids.iter().any(|t| t == trace),
+            _ => false,
+        })
 }
 
 fn reason_from_standard_error(status: u16, e: &StandardError) -> FailureReason {
