@@ -61,6 +61,7 @@ const everyOption: Required<ClientOptions> = {
   baseUrl: "https://api.hubapi.com",
   objectType: "0-3",
   batchSize: 100,
+  apiVersion: "v3",
   concurrency: 10,
   rateLimit: { requests: 100, intervalMs: 10_000 },
   maxRetries: 5,
@@ -220,6 +221,7 @@ export async function run(): Promise<void> {
     baseUrl: "https://api.hubapi.com",
     objectType: "0-3",
     batchSize: 50,
+    apiVersion: "2026-03",
     idProperty: "deal_external_id",
   };
   const planned: BatchUpdateRequest[] = buildBatchUpdateRequests(inputs, everyBuildOption);
@@ -254,6 +256,7 @@ export async function run(): Promise<void> {
     baseUrl: "https://api.hubapi.com",
     objectType: "0-3",
     batchSize: 100,
+    apiVersion: "v3",
     concurrency: 4,
     rateLimit: null,
     maxRetries: 3,

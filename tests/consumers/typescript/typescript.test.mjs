@@ -49,6 +49,13 @@ test("HubSpot's required fields read by index under --strict, with no ?. (fields
   await tsc("tsconfig.fields.json");
 });
 
+test("upsert, create, read, archive and buildBatchRequests are typed from HubSpot's schemas (operations.ts)", { timeout: 55_000 }, async () => {
+  const source = readFileSync(join(dir, "operations.ts"), "utf8");
+  assert.doesNotMatch(source.replace(/\/\/.*$/gm, ""), /\?\.|!\./, "no optional chaining and no non-null assertion");
+  assert.ok((source.match(/@ts-expect-error/g) ?? []).length >= 8, "the negative cases are there");
+  await tsc("tsconfig.fields.json");
+});
+
 for (const mode of ["nodenext", "node16"]) {
   test(`typings resolve in module ${mode} (ESM .mts and CommonJS .cts)`, { timeout: 55_000 }, async () => {
     await tsc(`tsconfig.${mode}.json`);
