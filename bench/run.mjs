@@ -140,12 +140,14 @@ try {
     const scenarios = QUICK
       ? [
           { group: "A", label: "ours, default options (told 10/1 s)", client: "ours", deals: 2000, rateLimit: { requests: 10, intervalMs: 1000 }, latencyMs: lat, options: { rateLimit: { requests: 10, intervalMs: 1000 } } },
+          { group: "A", label: "ours, upsert (half new, by deal_external_id)", client: "ours", operation: "upsert", deals: 2000, rateLimit: { requests: 10, intervalMs: 1000 }, latencyMs: lat, options: { rateLimit: { requests: 10, intervalMs: 1000 } } },
           { group: "A", label: "reference: zero-CPU client, our pacing", client: "floor", deals: 2000, rateLimit: { requests: 10, intervalMs: 1000 }, latencyMs: lat, options: {} },
           { group: "A", label: "reference: zero-CPU client over fetch, our pacing", client: "floor", overFetch: true, deals: 2000, rateLimit: { requests: 10, intervalMs: 1000 }, latencyMs: lat, options: {} },
           { group: "A", label: "@hubspot/api-client, out of the box (no retries)", client: "apiClient", deals: 2000, rateLimit: { requests: 10, intervalMs: 1000 }, latencyMs: lat, options: {} },
         ]
       : [
           { group: "A", label: "ours, default options (concurrency 100: the window)", repeat: 3, client: "ours", deals: 20000, rateLimit: { requests: 100, intervalMs: 10000 }, latencyMs: lat, options: {} },
+          { group: "A", label: "ours, upsert (half new, by deal_external_id), default options", repeat: 3, client: "ours", operation: "upsert", deals: 20000, rateLimit: { requests: 100, intervalMs: 10000 }, latencyMs: lat, options: {} },
           { group: "A", label: "ours, concurrency 10 (the default before)", client: "ours", deals: 20000, rateLimit: { requests: 100, intervalMs: 10000 }, latencyMs: lat, options: { concurrency: 10 } },
           { group: "A", label: "reference: zero-CPU client, our pacing", repeat: 3, client: "floor", deals: 20000, rateLimit: { requests: 100, intervalMs: 10000 }, latencyMs: lat, options: {} },
           { group: "A", label: "reference: zero-CPU client over fetch, our pacing", repeat: 3, client: "floor", overFetch: true, deals: 20000, rateLimit: { requests: 100, intervalMs: 10000 }, latencyMs: lat, options: {} },

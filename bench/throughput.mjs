@@ -71,10 +71,14 @@ export function dealInputs(n) {
 
 async function runOurs(sc, url) {
   const { HubSpotBatch } = require(join(sc.pkg, "node.cjs"));
-  const inputs = dealInputs(sc.deals);
+  // upsert (issue 14): the same deals keyed by deal_external_id, every other one new.
+  const upsert = sc.operation === "upsert";
+  const inputs = upsert
+    ? dealInputs(sc.deals).map((x, i) => ({ ...x, id: i % 2 ? `ext-new-${i}` : `ext-${x.id}` }))
+    : dealInputs(sc.deals);
   const client = new HubSpotBatch({ accessToken: "emulator-token", baseUrl: url, ...(sc.options || {}) });
   const t0 = performance.now();
-  const r = await client.update(inputs);
+  const r = upsert ? await client.upsert(inputs, { idProperty: "deal_external_id" }) : await client.update(inputs);
   const wallMs = performance.now() - t0;
   return { wallMs, updated: r.results.length, failed: r.failed.length, stats: r.stats, status: r.status };
 }
