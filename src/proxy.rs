@@ -161,7 +161,7 @@ pub fn parse_proxy_options(entries: &[(String, Value)]) -> Result<ProxyConfig, H
                     .and_then(|l| l.iter().map(|w| Operation::parse(w)).collect())
                     .ok_or_else(|| {
                         HubSpotError::invalid_config(
-                            "options.operations: expected a non-empty array of \"update\", \"upsert\", \"create\", \"read\", \"archive\"",
+                            "options.operations: expected a non-empty array of update, upsert, create, read, archive",
                         )
                     })?;
             }
@@ -249,10 +249,10 @@ impl ProxyConfig {
                 },
             ));
         }
-        let path = path.split('#').next().unwrap_or_default();
         if method.eq_ignore_ascii_case("OPTIONS") {
             return Ok(Route::Preflight);
         }
+        let path = crate::text::split_once(path, "#").map_or(path, |(p, _)| p);
         let (path, query) = crate::text::split_once(path, "?").unwrap_or((path, ""));
         let run = match path {
             "/" => Some(Operation::Update),
@@ -299,7 +299,7 @@ impl ProxyConfig {
             403,
             "OPERATION_NOT_ALLOWED",
             format!(
-                "batch {word} is not allowed by this proxy; list \"{word}\" in options.operations to allow it"
+                "batch {word} is not allowed by this proxy; add \"{word}\" to options.operations to allow it"
             ),
         ))
     }
@@ -350,8 +350,9 @@ impl ProxyConfig {
 }
 
 /// The HubSpot endpoint a path names (before the object type is checked), with the one query
-/// kept: `archived=true|false` on a read. Any other query is dropped, as HubSpot's batch
-/// endpoints define no other; rebuilding it keeps the page from adding parameters.
+/// kept: a read's `archived=true|false`, when it is the whole query. Any other query is
+/// dropped: HubSpot's batch endpoints define no other, and rebuilding the query keeps the
+/// page from adding parameters of its own.
 fn forward_of(path: &str, query: &str) -> Option<Forward> {
     let (head, word) = crate::text::rsplit_once(path, "/batch/")?;
     let operation = Operation::parse(word)?;
@@ -370,14 +371,10 @@ fn forward_of(path: &str, query: &str) -> Option<Forward> {
     if object_type.is_empty() || object_type.contains('/') {
         return None;
     }
-    let archived = if operation == Operation::Read {
-        query.split('&').find_map(|pair| match pair {
-            "archived=true" => Some(true),
-            "archived=false" => Some(false),
-            _ => None,
-        })
-    } else {
-        None
+    let archived = match (operation, query) {
+        (Operation::Read, "archived=true") => Some(true),
+        (Operation::Read, "archived=false") => Some(false),
+        _ => None,
     };
     Some(Forward {
         operation,
@@ -587,6 +584,10 @@ mod tests {
             ),
             (
                 "/crm/v3/objects/0-3/batch/read?x=1&archived=true",
+                "/crm/v3/objects/0-3/batch/read",
+            ),
+            (
+                "/crm/v3/objects/0-3/batch/read?archived=true#x",
                 "/crm/v3/objects/0-3/batch/read?archived=true",
             ),
             (

@@ -238,7 +238,7 @@ async fn run_at_edge(
             501,
             &error_body(
                 "NOT_IMPLEMENTED",
-                &format!("running batch {} at the edge is not available in this version; forward HubSpot's endpoint instead", op.word()),
+                "this version runs only update at the edge; forward HubSpot's endpoint instead",
             ),
             &out,
         );

@@ -116,7 +116,10 @@ pub struct ProxyOptions {
     /// The batch operations the proxy forwards and runs; default `["update"]`. Any other is
     /// refused with a JSON 403: list an operation only if every visitor of an allowed origin
     /// may do it (archive deletes records).
-    #[tsify(optional, type = "readonly (\"update\" | \"upsert\" | \"create\" | \"read\" | \"archive\")[]")]
+    #[tsify(
+        optional,
+        type = "readonly (\"update\" | \"upsert\" | \"create\" | \"read\" | \"archive\")[]"
+    )]
     pub operations: Option<()>,
     /// Largest request body accepted; default 1 000 000 bytes.
     #[tsify(optional)]
