@@ -51,37 +51,18 @@ pub enum Route {
     Run(Operation),
 }
 
-/// A HubSpot batch endpoint a request is forwarded to, rebuilt from checked parts (never the
-/// page's own text), so nothing but a listed operation on a listed object type is reached.
+/// A HubSpot batch endpoint a request is forwarded to. Its path is the request's own once
+/// every segment of it is checked (what [`operation::path`] would build for them), so
+/// nothing but a listed operation on a listed object type is reached.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Forward {
     /// The operation, one the proxy's `operations` lists.
     pub operation: Operation,
     /// The object type, one the proxy's `objectTypes` lists.
     pub object_type: String,
-    /// `None` for `/crm/v3/objects/…`, else the `YYYY-MM` of `/crm/objects/YYYY-MM/…`.
-    pub api_version: Option<String>,
-    /// `?archived=` of a read (which then reads archived records); the only query kept.
-    pub archived: Option<bool>,
-}
-
-impl Forward {
-    /// The path and query on HubSpot.
-    pub fn path(&self) -> String {
-        let mut p = operation::path(
-            self.api_version.as_deref(),
-            &self.object_type,
-            self.operation,
-        );
-        if let Some(a) = self.archived {
-            p.push_str(if a {
-                "?archived=true"
-            } else {
-                "?archived=false"
-            });
-        }
-        p
-    }
+    /// The path and query on HubSpot: `/crm/v3/objects/…` or `/crm/objects/YYYY-MM/…`, and
+    /// a read's `?archived=true|false`, the only query kept.
+    pub path: String,
 }
 
 /// A refused request: the status and a HubSpot-style error body.
@@ -356,31 +337,30 @@ impl ProxyConfig {
 fn forward_of(path: &str, query: &str) -> Option<Forward> {
     let (head, word) = crate::text::rsplit_once(path, "/batch/")?;
     let operation = Operation::parse(word)?;
-    let (object_type, api_version) =
-        if let Some((_, t)) = crate::text::rsplit_once(head, "/crm/v3/objects/") {
-            (t, None)
-        } else {
-            let (_, rest) = crate::text::rsplit_once(head, "/crm/objects/")?;
+    let (prefix, object_type) = match crate::text::rsplit_once(head, "/crm/v3/objects/") {
+        Some(split) => split,
+        None => {
+            let (prefix, rest) = crate::text::rsplit_once(head, "/crm/objects/")?;
             let (date, t) = crate::text::split_once(rest, "/")?;
             // `v3` is spelt /crm/v3/objects/ only; here it must be a date.
             if date == "v3" || !operation::is_api_version(date) {
                 return None;
             }
-            (t, Some(date.to_owned()))
-        };
+            (prefix, t)
+        }
+    };
     if object_type.is_empty() || object_type.contains('/') {
         return None;
     }
-    let archived = match (operation, query) {
-        (Operation::Read, "archived=true") => Some(true),
-        (Operation::Read, "archived=false") => Some(false),
-        _ => None,
-    };
+    let mut to = path.get(prefix.len()..)?.to_owned();
+    if operation == Operation::Read && matches!(query, "archived=true" | "archived=false") {
+        to.push('?');
+        to.push_str(query);
+    }
     Some(Forward {
         operation,
         object_type: object_type.to_owned(),
-        api_version,
-        archived,
+        path: to,
     })
 }
 
@@ -455,17 +435,21 @@ mod tests {
         assert_eq!(c.cors_headers(ok, true).len(), 6);
     }
 
+    /// The forward to what `operation::path` builds (and the query), to check the path kept.
     fn fwd(
         operation: Operation,
         object_type: &str,
         api_version: Option<&str>,
         archived: Option<bool>,
     ) -> Forward {
+        let mut path = operation::path(api_version, object_type, operation);
+        if let Some(a) = archived {
+            path.push_str(&format!("?archived={a}"));
+        }
         Forward {
             operation,
             object_type: object_type.to_owned(),
-            api_version: api_version.map(str::to_owned),
-            archived,
+            path,
         }
     }
 
@@ -561,7 +545,7 @@ mod tests {
     fn forwarded_paths_are_rebuilt_from_checked_parts() {
         let c = with(("operations", words(&["update", "read", "archive"]))).unwrap();
         let route = |p: &str| match c.route("POST", p, None) {
-            Ok(Route::Forward(f)) => Ok(f.path()),
+            Ok(Route::Forward(f)) => Ok(f.path),
             Ok(other) => panic!("{p}: {other:?}"),
             Err(r) => Err((r.status, r.category)),
         };

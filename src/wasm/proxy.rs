@@ -116,7 +116,7 @@ fn forward_body(op: Operation, text: &str) -> Result<JsString, model::Error> {
 }
 
 /// Checks and writes again a HubSpot batch body and sends it, with the token, to the same
-/// endpoint on HubSpot (rebuilt from the checked route, not the page's URL).
+/// endpoint on HubSpot (the route's checked path, with only the query it kept).
 async fn forward(
     config: &ProxyConfig,
     fetch: Option<Function>,
@@ -129,7 +129,7 @@ async fn forward(
         Err(e) => return respond_error(400, &e, cors),
     };
     let client = &config.client;
-    let url = format!("{}{}", client.base_url, to.path());
+    let url = format!("{}{}", client.base_url, to.path);
     let headers = headers(client);
     let request = transport::Request {
         url: &url,
