@@ -34,8 +34,9 @@ pub struct ProxyConfig {
     pub object_types: Vec<String>,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
-    /// The batch operations served (forwarded or run); others are refused with 403.
-    pub operations: Vec<Operation>,
+    /// The batch operations served (forwarded or run), one bit each (`1 << op as u8`);
+    /// others are refused with 403. A set of bits, not a list: this is in every Worker's wasm.
+    pub operations: u8,
     /// How the proxy itself calls HubSpot (token, base URL, pacing...).
     pub client: ClientConfig,
 }
@@ -107,7 +108,7 @@ pub fn error_body(category: &str, message: &str) -> model::Error {
 pub fn parse_proxy_options(entries: &[(String, Value)]) -> Result<ProxyConfig, HubSpotError> {
     let mut allowed_origins = None;
     let mut object_types = vec!["0-3".to_owned(), "deals".to_owned()];
-    let mut operations = vec![Operation::Update];
+    let mut operations = 1 << Operation::Update as u8;
     let mut max_body_bytes = DEFAULT_MAX_BODY_BYTES;
     let mut client_entries = Vec::new();
     for (key, value) in entries {
@@ -139,7 +140,11 @@ pub fn parse_proxy_options(entries: &[(String, Value)]) -> Result<ProxyConfig, H
             "operations" => {
                 operations = strings(value)
                     .filter(|l| !l.is_empty())
-                    .and_then(|l| l.iter().map(|w| Operation::parse(w)).collect())
+                    .and_then(|l| {
+                        l.iter()
+                            .map(|w| Operation::parse(w).map(|op| 1 << op as u8))
+                            .try_fold(0, |all, bit| Some(all | bit?))
+                    })
                     .ok_or_else(|| {
                         HubSpotError::invalid_config(
                             "options.operations: expected a non-empty array of update, upsert, create, read, archive",
@@ -270,9 +275,14 @@ impl ProxyConfig {
         Ok(route)
     }
 
+    /// Whether `operations` lists `op`.
+    pub fn allows(&self, op: Operation) -> bool {
+        self.operations & (1 << op as u8) != 0
+    }
+
     /// Refuses an operation the proxy's `operations` does not list.
     fn check_operation(&self, op: Operation) -> Result<(), Refusal> {
-        if self.operations.contains(&op) {
+        if self.allows(op) {
             return Ok(());
         }
         let word = op.word();
@@ -472,7 +482,9 @@ mod tests {
     #[test]
     fn only_update_is_served_by_default() {
         let c = cfg();
-        assert_eq!(c.operations, vec![Operation::Update]);
+        for op in OPERATIONS {
+            assert_eq!(c.allows(op), op == Operation::Update);
+        }
         let ok = Some("https://app.example.com");
         for op in OPERATIONS {
             let word = op.word();
@@ -509,7 +521,9 @@ mod tests {
     fn listed_operations_are_forwarded_and_run() {
         for op in OPERATIONS {
             let c = with(("operations", words(&[op.word()]))).unwrap();
-            assert_eq!(c.operations, vec![op]);
+            for other in OPERATIONS {
+                assert_eq!(c.allows(other), other == op);
+            }
             let word = op.word();
             for other in OPERATIONS {
                 let got = c.route("POST", &format!("/{}", other.word()), None);
@@ -664,7 +678,7 @@ mod tests {
         ))
         .unwrap();
         for op in OPERATIONS {
-            assert!(all.operations.contains(&op));
+            assert!(all.allows(op));
         }
     }
 
