@@ -2,18 +2,25 @@
 //! and the CORS headers it answers with.
 //!
 //! HubSpot refuses browser (CORS) calls, and a token must never reach a page, so a browser
-//! app talks to a small edge function that holds the token. That function has two routes:
+//! app talks to a small edge function that holds the token. That function has two kinds of
+//! route, each for the batch operations its `operations` option lists (default update only):
 //!
-//! * `POST …/crm/v3/objects/{objectType}/batch/update`: HubSpot's own endpoint, forwarded
-//!   with the token. A browser `HubSpotBatch` with `baseUrl` set to the proxy uses this, so
-//!   pacing, retries and the ledger run in the browser.
-//! * `POST /update` (or `/`): `{ inputs, idProperty?, objectType? }` runs a whole `update()`
-//!   at the edge and answers with the `BatchUpdateResult`.
+//! * `POST …/crm/v3/objects/{objectType}/batch/{operation}` and
+//!   `POST …/crm/objects/{YYYY-MM}/{objectType}/batch/{operation}`: HubSpot's own endpoints,
+//!   forwarded with the token. A browser `HubSpotBatch` with `baseUrl` set to the proxy uses
+//!   these, so pacing, retries and the ledger run in the browser.
+//! * `POST /{operation}` (`/` is `/update`): `{ inputs, objectType?, ...options }` runs a
+//!   whole call at the edge and answers with its result.
+//!
+//! The token lets whoever reaches the proxy do all its scopes allow, and an allowed origin is
+//! any visitor of that page. So an operation is served only when the Worker's author lists
+//! it: a page must not be able to archive records because the proxy forwards the path.
 
 use crate::config::{parse_options, ClientConfig, OptionSet};
 use crate::error::HubSpotError;
 use crate::input::{type_name, Value};
 use crate::model::{self, Category};
+use crate::operation::{self, Operation};
 
 /// Default cap on request bodies: 100 inputs of generous size, far below Workers' limits.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1_000_000;
@@ -27,6 +34,9 @@ pub struct ProxyConfig {
     pub object_types: Vec<String>,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// The batch operations served (forwarded or run), one bit each (`1 << op as u8`);
+    /// others are refused with 403. A set of bits, not a list: this is in every Worker's wasm.
+    pub operations: u8,
     /// How the proxy itself calls HubSpot (token, base URL, pacing...).
     pub client: ClientConfig,
 }
@@ -36,10 +46,24 @@ pub struct ProxyConfig {
 pub enum Route {
     /// A CORS preflight from an allowed origin.
     Preflight,
-    /// Forward a HubSpot batch-update body for this object type.
-    Forward(String),
-    /// Run a whole `update()` at the edge.
-    Run,
+    /// Forward a HubSpot batch body to the same endpoint on HubSpot.
+    Forward(Forward),
+    /// Run a whole call of this operation at the edge.
+    Run(Operation),
+}
+
+/// A HubSpot batch endpoint a request is forwarded to. Its path is the request's own once
+/// every segment of it is checked (what [`operation::path`] would build for them), so
+/// nothing but a listed operation on a listed object type is reached.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Forward {
+    /// The operation, one the proxy's `operations` lists.
+    pub operation: Operation,
+    /// The object type, one the proxy's `objectTypes` lists.
+    pub object_type: String,
+    /// The path and query on HubSpot: `/crm/v3/objects/…` or `/crm/objects/YYYY-MM/…`, and
+    /// a read's `?archived=true|false`, the only query kept.
+    pub path: String,
 }
 
 /// A refused request: the status and a HubSpot-style error body.
@@ -79,10 +103,12 @@ pub fn error_body(category: &str, message: &str) -> model::Error {
 }
 
 /// Parses `createBatchUpdateHandler` options: `accessToken` and `allowedOrigins` required;
-/// `objectTypes` (default deals), `maxBodyBytes`, and the client options for calling HubSpot.
+/// `objectTypes` (default deals), `operations` (default update), `maxBodyBytes`, and the
+/// client options for calling HubSpot.
 pub fn parse_proxy_options(entries: &[(String, Value)]) -> Result<ProxyConfig, HubSpotError> {
     let mut allowed_origins = None;
     let mut object_types = vec!["0-3".to_owned(), "deals".to_owned()];
+    let mut operations = 1 << Operation::Update as u8;
     let mut max_body_bytes = DEFAULT_MAX_BODY_BYTES;
     let mut client_entries = Vec::new();
     for (key, value) in entries {
@@ -110,6 +136,20 @@ pub fn parse_proxy_options(entries: &[(String, Value)]) -> Result<ProxyConfig, H
                         "options.objectTypes: expected a non-empty array of object types",
                     )
                 })?;
+            }
+            "operations" => {
+                operations = strings(value)
+                    .filter(|l| !l.is_empty())
+                    .and_then(|l| {
+                        l.iter()
+                            .map(|w| Operation::parse(w).map(|op| 1 << op as u8))
+                            .try_fold(0, |all, bit| Some(all | bit?))
+                    })
+                    .ok_or_else(|| {
+                        HubSpotError::invalid_config(
+                            "options.operations: expected a non-empty array of update, upsert, create, read, archive",
+                        )
+                    })?;
             }
             "maxBodyBytes" => match value {
                 Value::Number(n) if n.fract() == 0.0 && *n >= 1.0 && *n <= 100_000_000.0 => {
@@ -139,6 +179,7 @@ pub fn parse_proxy_options(entries: &[(String, Value)]) -> Result<ProxyConfig, H
         allowed_origins,
         object_types,
         max_body_bytes,
+        operations,
         client,
     })
 }
@@ -194,36 +235,64 @@ impl ProxyConfig {
                 },
             ));
         }
-        let path = path.split(['?', '#']).next().unwrap_or_default();
         if method.eq_ignore_ascii_case("OPTIONS") {
             return Ok(Route::Preflight);
         }
-        let route = if path == "/" || path == "/update" {
-            Route::Run
-        } else if let Some(object_type) = path
-            .strip_suffix("/batch/update")
-            .and_then(|p| crate::text::rsplit_once(p, "/crm/v3/objects/"))
-            .map(|(_, t)| t)
-        {
-            if !self.object_types.iter().any(|t| t == object_type) {
-                return Err(Refusal::new(
-                    403,
-                    "OBJECT_TYPE_NOT_ALLOWED",
-                    format!("object type {object_type:?} is not allowed by this proxy"),
-                ));
+        let path = crate::text::split_once(path, "#").map_or(path, |(p, _)| p);
+        let (path, query) = crate::text::split_once(path, "?").unwrap_or((path, ""));
+        let run = match path {
+            "/" => Some(Operation::Update),
+            _ => path.strip_prefix('/').and_then(Operation::parse),
+        };
+        // Decided on the path alone, before the body is read: a refused operation sends
+        // nothing anywhere.
+        let route = match run {
+            Some(op) => {
+                self.check_operation(op)?;
+                Route::Run(op)
             }
-            Route::Forward(object_type.to_owned())
-        } else {
-            return Err(Refusal::new(
-                404,
-                "NOT_FOUND",
-                format!("no route for {path}"),
-            ));
+            None => {
+                let f = forward_of(path, query).ok_or_else(|| {
+                    Refusal::new(404, "NOT_FOUND", format!("no route for {path}"))
+                })?;
+                self.check_operation(f.operation)?;
+                if !self.object_type_allowed(&f.object_type) {
+                    return Err(Refusal::new(
+                        403,
+                        "OBJECT_TYPE_NOT_ALLOWED",
+                        format!(
+                            "object type {:?} is not allowed by this proxy",
+                            f.object_type
+                        ),
+                    ));
+                }
+                Route::Forward(f)
+            }
         };
         if !method.eq_ignore_ascii_case("POST") {
             return Err(Refusal::new(405, "METHOD_NOT_ALLOWED", "use POST"));
         }
         Ok(route)
+    }
+
+    /// Whether `operations` lists `op`.
+    pub fn allows(&self, op: Operation) -> bool {
+        self.operations & (1 << op as u8) != 0
+    }
+
+    /// Refuses an operation the proxy's `operations` does not list.
+    fn check_operation(&self, op: Operation) -> Result<(), Refusal> {
+        if self.allows(op) {
+            return Ok(());
+        }
+        let word = op.word();
+        Err(Refusal::new(
+            403,
+            "OPERATION_NOT_ALLOWED",
+            format!(
+                "batch {word} is not allowed by this proxy; add \"{word}\" to options.operations to allow it"
+            ),
+        ))
     }
 
     /// Whether an object type may be used in a run.
@@ -271,6 +340,40 @@ impl ProxyConfig {
     }
 }
 
+/// The HubSpot endpoint a path names (before the object type is checked), with the one query
+/// kept: a read's `archived=true|false`, when it is the whole query. Any other query is
+/// dropped: HubSpot's batch endpoints define no other, and rebuilding the query keeps the
+/// page from adding parameters of its own.
+fn forward_of(path: &str, query: &str) -> Option<Forward> {
+    let (head, word) = crate::text::rsplit_once(path, "/batch/")?;
+    let operation = Operation::parse(word)?;
+    let (prefix, object_type) = match crate::text::rsplit_once(head, "/crm/v3/objects/") {
+        Some(split) => split,
+        None => {
+            let (prefix, rest) = crate::text::rsplit_once(head, "/crm/objects/")?;
+            let (date, t) = crate::text::split_once(rest, "/")?;
+            // `v3` is spelt /crm/v3/objects/ only; here it must be a date.
+            if date == "v3" || !operation::is_api_version(date) {
+                return None;
+            }
+            (prefix, t)
+        }
+    };
+    if object_type.is_empty() || object_type.contains('/') {
+        return None;
+    }
+    let mut to = path.get(prefix.len()..)?.to_owned();
+    if operation == Operation::Read && matches!(query, "archived=true" | "archived=false") {
+        to.push('?');
+        to.push_str(query);
+    }
+    Some(Forward {
+        operation,
+        object_type: object_type.to_owned(),
+        path: to,
+    })
+}
+
 /// Refusal for a body that is not what the route takes.
 pub fn bad_body(message: impl Into<String>) -> Refusal {
     Refusal::new(400, "VALIDATION_ERROR", message)
@@ -291,6 +394,7 @@ pub fn status_for_error(e: &HubSpotError) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::operation::OPERATIONS;
 
     fn cfg() -> ProxyConfig {
         let e = vec![
@@ -313,9 +417,12 @@ mod tests {
         );
         assert_eq!(
             c.route("POST", "/crm/v3/objects/0-3/batch/update?x", ok),
-            Ok(Route::Forward("0-3".into()))
+            Ok(Route::Forward(fwd(Operation::Update, "0-3", None, None)))
         );
-        assert_eq!(c.route("POST", "/update", ok), Ok(Route::Run));
+        assert_eq!(
+            c.route("POST", "/update", ok),
+            Ok(Route::Run(Operation::Update))
+        );
         assert_eq!(
             c.route("POST", "/crm/v3/objects/contacts/batch/update", ok)
                 .unwrap_err()
@@ -336,6 +443,243 @@ mod tests {
             .cors_headers(Some("https://evil.example"), true)
             .is_empty());
         assert_eq!(c.cors_headers(ok, true).len(), 6);
+    }
+
+    /// The forward to what `operation::path` builds (and the query), to check the path kept.
+    fn fwd(
+        operation: Operation,
+        object_type: &str,
+        api_version: Option<&str>,
+        archived: Option<bool>,
+    ) -> Forward {
+        let mut path = operation::path(api_version, object_type, operation);
+        if let Some(a) = archived {
+            path.push_str(&format!("?archived={a}"));
+        }
+        Forward {
+            operation,
+            object_type: object_type.to_owned(),
+            path,
+        }
+    }
+
+    fn with(extra: (&str, Value)) -> Result<ProxyConfig, HubSpotError> {
+        let e = vec![
+            ("accessToken".to_owned(), Value::Str("pat".into())),
+            (
+                "allowedOrigins".to_owned(),
+                Value::List(vec![Value::Str("*".into())]),
+            ),
+            (extra.0.to_owned(), extra.1),
+        ];
+        parse_proxy_options(&e)
+    }
+
+    fn words(list: &[&str]) -> Value {
+        Value::List(list.iter().map(|w| Value::Str((*w).into())).collect())
+    }
+
+    #[test]
+    fn only_update_is_served_by_default() {
+        let c = cfg();
+        for op in OPERATIONS {
+            assert_eq!(c.allows(op), op == Operation::Update);
+        }
+        let ok = Some("https://app.example.com");
+        for op in OPERATIONS {
+            let word = op.word();
+            for path in [
+                format!("/crm/v3/objects/0-3/batch/{word}"),
+                format!("/crm/objects/2026-03/0-3/batch/{word}"),
+                format!("/{word}"),
+            ] {
+                let got = c.route("POST", &path, ok);
+                if op == Operation::Update {
+                    assert!(got.is_ok(), "{path}: {got:?}");
+                    continue;
+                }
+                let r = got.unwrap_err();
+                assert_eq!(
+                    (r.status, r.category),
+                    (403, "OPERATION_NOT_ALLOWED"),
+                    "{path}"
+                );
+                assert!(r.message.contains(word), "{}", r.message);
+                assert!(r.message.contains("options.operations"), "{}", r.message);
+            }
+        }
+        // the preflight carries no operation and changes nothing: answered as before
+        assert_eq!(
+            c.route("OPTIONS", "/crm/v3/objects/0-3/batch/archive", ok),
+            Ok(Route::Preflight)
+        );
+        // the operation is refused before the method, so a GET learns no more than a POST
+        assert_eq!(c.route("GET", "/archive", ok).unwrap_err().status, 403);
+    }
+
+    #[test]
+    fn listed_operations_are_forwarded_and_run() {
+        for op in OPERATIONS {
+            let c = with(("operations", words(&[op.word()]))).unwrap();
+            for other in OPERATIONS {
+                assert_eq!(c.allows(other), other == op);
+            }
+            let word = op.word();
+            for other in OPERATIONS {
+                let got = c.route("POST", &format!("/{}", other.word()), None);
+                if other == op {
+                    assert_eq!(got, Ok(Route::Run(op)));
+                } else {
+                    assert_eq!(got.unwrap_err().status, 403, "{word} lists no {other:?}");
+                }
+            }
+            assert_eq!(
+                c.route("POST", &format!("/crm/v3/objects/deals/batch/{word}"), None),
+                Ok(Route::Forward(fwd(op, "deals", None, None)))
+            );
+            assert_eq!(
+                c.route(
+                    "POST",
+                    &format!("/hubspot/crm/objects/2026-03/0-3/batch/{word}?archived=true"),
+                    None
+                ),
+                Ok(Route::Forward(fwd(
+                    op,
+                    "0-3",
+                    Some("2026-03"),
+                    (op == Operation::Read).then_some(true)
+                )))
+            );
+            // `/` is update's
+            assert_eq!(c.route("POST", "/", None).is_ok(), op == Operation::Update);
+        }
+    }
+
+    #[test]
+    fn forwarded_paths_are_rebuilt_from_checked_parts() {
+        let c = with(("operations", words(&["update", "read", "archive"]))).unwrap();
+        let route = |p: &str| match c.route("POST", p, None) {
+            Ok(Route::Forward(f)) => Ok(f.path),
+            Ok(other) => panic!("{p}: {other:?}"),
+            Err(r) => Err((r.status, r.category)),
+        };
+        for (from, to) in [
+            (
+                "/crm/v3/objects/0-3/batch/update",
+                "/crm/v3/objects/0-3/batch/update",
+            ),
+            (
+                "/crm/objects/2026-03/deals/batch/read",
+                "/crm/objects/2026-03/deals/batch/read",
+            ),
+            (
+                "/crm/v3/objects/0-3/batch/read?archived=true",
+                "/crm/v3/objects/0-3/batch/read?archived=true",
+            ),
+            (
+                "/crm/v3/objects/0-3/batch/read?archived=false",
+                "/crm/v3/objects/0-3/batch/read?archived=false",
+            ),
+            (
+                "/crm/v3/objects/0-3/batch/read?x=1&archived=true",
+                "/crm/v3/objects/0-3/batch/read",
+            ),
+            (
+                "/crm/v3/objects/0-3/batch/read?archived=true#x",
+                "/crm/v3/objects/0-3/batch/read?archived=true",
+            ),
+            (
+                "/crm/v3/objects/0-3/batch/read?archived=yes",
+                "/crm/v3/objects/0-3/batch/read",
+            ),
+            (
+                "/crm/v3/objects/0-3/batch/read?hapikey=x",
+                "/crm/v3/objects/0-3/batch/read",
+            ),
+            // archived is a read's parameter only
+            (
+                "/crm/v3/objects/0-3/batch/archive?archived=true",
+                "/crm/v3/objects/0-3/batch/archive",
+            ),
+            (
+                "/crm/v3/objects/0-3/batch/update?archived=false",
+                "/crm/v3/objects/0-3/batch/update",
+            ),
+            (
+                "/proxy/crm/v3/objects/0-3/batch/update#frag",
+                "/crm/v3/objects/0-3/batch/update",
+            ),
+        ] {
+            assert_eq!(route(from), Ok(to.to_owned()), "{from}");
+        }
+        let not_found = Err((404, "NOT_FOUND"));
+        for bad in [
+            "/crm/v3/objects/0-3/batch/delete",
+            "/crm/v3/objects/0-3/batch/Update",
+            "/crm/v3/objects/0-3/batch/update/",
+            "/crm/v3/objects/0-3/batch/",
+            "/crm/v3/objects//batch/update",
+            "/crm/v3/objects/batch/update",
+            "/crm/v4/objects/0-3/batch/update",
+            "/crm/objects/v3/0-3/batch/update",
+            "/crm/objects/2026-13/0-3/batch/update",
+            "/crm/objects/2026-3/0-3/batch/update",
+            "/crm/objects/0-3/batch/update",
+            "/crm/objects/2026-03/batch/update",
+            "/crm/v3/objects/0-3/search",
+            "/crm/v3/objects/0-3",
+            "/batch/update",
+            "/delete",
+            "/update/",
+            "/Update",
+            "",
+        ] {
+            assert_eq!(route(bad), not_found, "{bad:?}");
+        }
+        // an object type is one path segment
+        for bad in [
+            "/crm/objects/2026-03/0-3/x/batch/update",
+            "/crm/v3/objects/0-3/../batch/update",
+        ] {
+            assert_eq!(route(bad), not_found, "{bad:?}");
+        }
+        assert_eq!(
+            route("/crm/v3/objects/contacts/batch/read"),
+            Err((403, "OBJECT_TYPE_NOT_ALLOWED"))
+        );
+        // a refused operation is refused whatever the object type
+        assert_eq!(
+            route("/crm/v3/objects/contacts/batch/create"),
+            Err((403, "OPERATION_NOT_ALLOWED"))
+        );
+    }
+
+    #[test]
+    fn operations_option_is_checked() {
+        for bad in [
+            words(&[]),
+            words(&["delete"]),
+            words(&["update", "Archive"]),
+            Value::Str("update".into()),
+            Value::List(vec![Value::Number(1.0)]),
+            Value::Null,
+        ] {
+            let e = with(("operations", bad.clone())).unwrap_err();
+            assert_eq!(e.code(), crate::error::ErrorCode::InvalidConfig, "{bad:?}");
+            assert!(
+                e.message.starts_with("options.operations:"),
+                "{}",
+                e.message
+            );
+        }
+        let all = with((
+            "operations",
+            words(&["archive", "read", "create", "upsert", "update", "read"]),
+        ))
+        .unwrap();
+        for op in OPERATIONS {
+            assert!(all.allows(op));
+        }
     }
 
     #[test]

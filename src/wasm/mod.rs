@@ -119,7 +119,12 @@ impl HubSpotBatch {
 }
 
 impl HubSpotBatch {
-    fn start(&self, operation: Operation, inputs: JsValue, options: Option<JsValue>) -> Promise {
+    pub(crate) fn start(
+        &self,
+        operation: Operation,
+        inputs: JsValue,
+        options: Option<JsValue>,
+    ) -> Promise {
         let started = now();
         let prepared = prepare(operation, &inputs, options.as_ref());
         let config = self.config.clone();

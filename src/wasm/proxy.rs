@@ -1,20 +1,22 @@
 //! `createBatchUpdateHandler`: the edge proxy as a `(Request) => Promise<Response>`.
 //! Decisions come from [`crate::proxy`]; this file only reads requests and writes responses.
+//! Edge runs call the client's own method for the operation (`HubSpotBatch::start`).
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Array, Function, JsString, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::{errors, transport, values, RunOptions};
-use crate::config::ClientConfig;
+use super::{errors, transport, values, HubSpotBatch};
 use crate::error::HubSpotError;
 use crate::input::{validate_inputs, RawInput};
 use crate::model::{self, BatchInput};
+use crate::operation::Operation;
 use crate::proxy::{
-    bad_body, error_body, parse_proxy_options, status_for_error, ProxyConfig, Refusal, Route,
+    bad_body, error_body, parse_proxy_options, status_for_error, Forward, ProxyConfig, Refusal,
+    Route,
 };
-use crate::request::{batch_update_url, headers};
+use crate::request::headers;
 
 /// Creates the edge proxy's request handler. Throws `INVALID_CONFIG` for bad options.
 #[wasm_bindgen(js_name = createBatchUpdateHandler, unchecked_return_type = "(request: Request) => Promise<Response>")]
@@ -72,56 +74,63 @@ async fn handle(config: &ProxyConfig, fetch: Option<Function>, request: JsValue)
         return refuse(r);
     }
     match route {
-        Route::Forward(object_type) => {
-            forward(config, fetch, &object_type, &text, &cors(false)).await
-        }
-        _ => match values::json_parse(&JsValue::from_str(&text)) {
-            Ok(body) => run_at_edge(config, fetch, body, &cors(false)).await,
+        Route::Forward(to) => forward(config, fetch, &to, &text, &cors(false)).await,
+        Route::Run(op) => match values::json_parse(&JsValue::from_str(&text)) {
+            Ok(body) => run_at_edge(config, fetch, op, body, &cors(false)).await,
             Err(_) => refuse(bad_body("the body is not JSON")),
         },
+        Route::Preflight => respond(204, "", &cors(true)),
     }
 }
 
-/// Validates a HubSpot batch body, writes it again (dropping anything HubSpot does not
-/// define) and sends it with the token.
+/// The body to send on: a HubSpot batch body with at most 100 inputs, written again so that
+/// HubSpot reads exactly what was checked. Update and upsert inputs go through the one input
+/// decoder, as `update()` reads its inputs (the same checks and messages, values formatted as
+/// HubSpot strings, anything HubSpot does not define dropped); create, read and archive
+/// bodies are checked for their shape only and written again by `JSON.stringify`.
+fn forward_body(op: Operation, text: &str) -> Result<JsString, model::Error> {
+    let shape = || bad_body("expected HubSpot's batch body: {\"inputs\":[...]}").body();
+    let body = values::json_parse(&JsValue::from_str(text))
+        .ok()
+        .filter(JsValue::is_object)
+        .ok_or_else(shape)?;
+    let inputs = Reflect::get(&body, &"inputs".into())
+        .ok()
+        .filter(Array::is_array)
+        .ok_or_else(shape)?;
+    if Array::from(&inputs).length() as usize > crate::config::MAX_BATCH_SIZE {
+        return Err(bad_body("at most 100 inputs per batch").body());
+    }
+    let written = if matches!(op, Operation::Update | Operation::Upsert) {
+        let inputs = RawInput::list(values::inputs(&inputs))
+            .and_then(|raw| validate_inputs(&raw, None))
+            .map_err(|e| error_of(&e))?;
+        values::to_json(&BatchInput { inputs }).map(JsValue::from)
+    } else {
+        json_stringify(&body)
+    };
+    written
+        .ok()
+        .and_then(|t| t.dyn_into::<JsString>().ok())
+        .ok_or_else(|| bad_body("the body could not be written").body())
+}
+
+/// Checks and writes again a HubSpot batch body and sends it, with the token, to the same
+/// endpoint on HubSpot (the route's checked path, with only the query it kept).
 async fn forward(
     config: &ProxyConfig,
     fetch: Option<Function>,
-    object_type: &str,
+    to: &Forward,
     text: &str,
     cors: &[(String, String)],
 ) -> JsValue {
-    // The one input decoder, as update() reads its inputs: the same checks, the same
-    // messages, and values formatted as HubSpot strings.
-    let inputs = values::json_parse(&JsValue::from_str(text))
-        .ok()
-        .filter(JsValue::is_object)
-        .and_then(|v| Reflect::get(&v, &"inputs".into()).ok());
-    let Some(inputs) = inputs else {
-        return respond_error(
-            400,
-            &bad_body("expected {\"inputs\":[{\"id\":string,\"properties\":{name:string}}]}")
-                .body(),
-            cors,
-        );
+    let body = match forward_body(to.operation, text) {
+        Ok(body) => body,
+        Err(e) => return respond_error(400, &e, cors),
     };
-    let batch =
-        match RawInput::list(values::inputs(&inputs)).and_then(|raw| validate_inputs(&raw, None)) {
-            Ok(inputs) => BatchInput { inputs },
-            Err(e) => return respond_error(400, &error_of(&e), cors),
-        };
-    if batch.inputs.len() > crate::config::MAX_BATCH_SIZE {
-        return respond_error(400, &bad_body("at most 100 inputs per batch").body(), cors);
-    }
-    let client = ClientConfig {
-        object_type: object_type.to_owned(),
-        ..config.client.clone()
-    };
-    let Ok(body) = values::to_json(&batch) else {
-        return respond_error(400, &bad_body("the body could not be written").body(), cors);
-    };
-    let url = batch_update_url(&client);
-    let headers = headers(&client);
+    let client = &config.client;
+    let url = format!("{}{}", client.base_url, to.path);
+    let headers = headers(client);
     let request = transport::Request {
         url: &url,
         method: "POST",
@@ -180,22 +189,26 @@ async fn forward(
     respond(answer.status, &String::from(answer.text), &out)
 }
 
-/// Runs a whole `update()` at the edge: `{ inputs, idProperty?, objectType? }`.
+/// Runs a whole call of `op` at the edge: `{ inputs, objectType?, ...options }`, where the
+/// options are the method's own (`idProperty` for update; unknown ones are refused as the
+/// method refuses them).
 async fn run_at_edge(
     config: &ProxyConfig,
     fetch: Option<Function>,
+    op: Operation,
     body: JsValue,
     cors: &[(String, String)],
 ) -> JsValue {
     let mut client = config.client.clone();
-    let field = |k: &str| Reflect::get(&body, &k.into()).unwrap_or(JsValue::UNDEFINED);
-    if !body.is_object() {
+    if !body.is_object() || Array::is_array(&body) {
         return respond_error(
             400,
-            &bad_body("expected { inputs, idProperty?, objectType? }").body(),
+            &bad_body("expected { inputs, objectType?, ...options }").body(),
             cors,
         );
     }
+    let field = |k: &str| Reflect::get(&body, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    let inputs = field("inputs");
     if let Some(t) = field("objectType").as_string() {
         if !config.object_type_allowed(&t) {
             return respond_error(
@@ -209,23 +222,20 @@ async fn run_at_edge(
         }
         client.object_type = t;
     }
-    let options = Object::new();
-    let id_property = field("idProperty");
-    if !id_property.is_undefined() {
-        let _ = Reflect::set(&options, &"idProperty".into(), &id_property);
-    }
-    let operation = crate::operation::Operation::Update;
-    let (plan, inputs, _) = match super::prepare(operation, &field("inputs"), Some(&options)) {
-        Ok(p) => p,
-        Err(e) => return respond_error(400, &error_of(&e), cors),
-    };
-    let opts = RunOptions {
-        signal: None,
-        on_progress: None,
-    };
+    // What is left of the body (JSON.parse's own object) is the call's options.
+    let own: &Object = body.unchecked_ref();
+    let _ = Reflect::delete_property(own, &"inputs".into());
+    let _ = Reflect::delete_property(own, &"objectType".into());
     let mut out: Vec<(String, String)> = cors.to_vec();
     out.push(("Content-Type".to_owned(), "application/json".to_owned()));
-    match super::run(client, fetch, plan, inputs, opts, js_sys::Date::now()).await {
+    let batch = HubSpotBatch {
+        config: client,
+        fetch,
+    };
+    // The same method a caller of `HubSpotBatch` would use, so an edge run validates, paces,
+    // retries and accounts exactly as it does.
+    let call = batch.start(op, inputs, Some(body));
+    match JsFuture::from(call).await {
         Ok(result) => {
             let text = json_stringify(&result)
                 .ok()

@@ -195,9 +195,17 @@ pub struct ProxyOptions {
     pub access_token: String,
     /// Origins allowed to call, e.g. `["https://app.example.com"]`; `"*"` allows any.
     pub allowed_origins: Vec<String>,
-    /// Object types the proxy will update; default `["0-3", "deals"]`.
+    /// Object types the proxy will touch; default `["0-3", "deals"]`.
     #[tsify(optional)]
     pub object_types: Option<Vec<String>>,
+    /// The batch operations the proxy forwards and runs; default `["update"]`. Any other is
+    /// refused with a JSON 403: list an operation only if every visitor of an allowed origin
+    /// may do it (archive deletes records).
+    #[tsify(
+        optional,
+        type = "readonly (\"update\" | \"upsert\" | \"create\" | \"read\" | \"archive\")[]"
+    )]
+    pub operations: Option<()>,
     /// Largest request body accepted; default 1 000 000 bytes.
     #[tsify(optional)]
     pub max_body_bytes: Option<u32>,

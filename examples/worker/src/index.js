@@ -8,10 +8,15 @@
 //                      "https://app.example.com,https://admin.example.com" ("*" allows any).
 //   HUBSPOT_BASE_URL   optional; where HubSpot is (default https://api.hubapi.com). The tests
 //                      point it at a local HubSpot emulator.
+//   OPERATIONS         optional; comma-separated batch operations the pages may use, from
+//                      update, upsert, create, read, archive (default "update"). Every other
+//                      one is refused with a JSON 403: a page must not archive records only
+//                      because the proxy could forward the path.
 //
-// Routes (see the package README):
+// Routes (see the package README), for the listed operations only:
 //   OPTIONS *                                      CORS preflight (allowed origins only)
-//   POST /crm/v3/objects/{type}/batch/update       HubSpot's endpoint, forwarded with the token:
+//   POST /crm/v3/objects/{type}/batch/{op}         HubSpot's endpoint, forwarded with the token
+//   POST /crm/objects/{YYYY-MM}/{type}/batch/{op}  (the dated API too):
 //                                                  `new HubSpotBatch({ baseUrl: <this Worker> })`
 //                                                  in the page uses it.
 //   POST /update  { inputs, idProperty?, objectType? }   a whole update() run at the edge.
@@ -22,7 +27,7 @@ import { createBatchUpdateHandler } from "hubspot-batch";
 let cached = { key: null, handler: null };
 
 function handlerFor(env) {
-  const key = JSON.stringify([env.HUBSPOT_TOKEN, env.ALLOWED_ORIGINS, env.HUBSPOT_BASE_URL ?? null]);
+  const key = JSON.stringify([env.HUBSPOT_TOKEN, env.ALLOWED_ORIGINS, env.HUBSPOT_BASE_URL ?? null, env.OPERATIONS ?? null]);
   if (cached.key !== key) {
     const options = {
       accessToken: env.HUBSPOT_TOKEN,
@@ -32,8 +37,9 @@ function handlerFor(env) {
         .filter(Boolean),
     };
     if (env.HUBSPOT_BASE_URL) options.baseUrl = env.HUBSPOT_BASE_URL;
-    // Throws HubSpotError INVALID_CONFIG for a missing token, no origins, a bad origin or a
-    // non-https base URL; its message never contains the token.
+    if (env.OPERATIONS) options.operations = String(env.OPERATIONS).split(",").map((o) => o.trim()).filter(Boolean);
+    // Throws HubSpotError INVALID_CONFIG for a missing token, no origins, a bad origin, an
+    // unknown operation or a non-https base URL; its message never contains the token.
     cached = { key, handler: createBatchUpdateHandler(options) };
   }
   return cached.handler;
@@ -49,7 +55,7 @@ function misconfigured(message) {
 export default {
   /**
    * @param {Request} request
-   * @param {{ HUBSPOT_TOKEN?: string, ALLOWED_ORIGINS?: string, HUBSPOT_BASE_URL?: string }} env
+   * @param {{ HUBSPOT_TOKEN?: string, ALLOWED_ORIGINS?: string, HUBSPOT_BASE_URL?: string, OPERATIONS?: string }} env
    * @returns {Promise<Response>}
    */
   async fetch(request, env) {

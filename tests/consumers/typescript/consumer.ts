@@ -252,6 +252,7 @@ export async function run(): Promise<void> {
     accessToken: "pat-na1-00000000",
     allowedOrigins: ["https://app.example.com"],
     objectTypes: ["0-3", "deals"],
+    operations: ["update", "read"],
     maxBodyBytes: 1_000_000,
     baseUrl: "https://api.hubapi.com",
     objectType: "0-3",
@@ -330,6 +331,8 @@ export async function wrong(): Promise<void> {
   buildBatchUpdateRequests(inputs, { accesToken: "x" });
   // @ts-expect-error an unknown proxy option (allowedOrigin)
   createBatchUpdateHandler({ accessToken: "x", allowedOrigins: ["*"], allowedOrigin: "*" });
+  // @ts-expect-error a proxy operation is one of HubSpot's five batch words
+  createBatchUpdateHandler({ accessToken: "x", allowedOrigins: ["*"], operations: ["delete"] });
   // @ts-expect-error rateLimit's fields are numbers
   new HubSpotBatch({ rateLimit: { requests: "100", intervalMs: 10_000 } });
   void [done, ids];

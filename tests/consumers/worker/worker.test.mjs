@@ -150,6 +150,106 @@ test("a disallowed object type gets 403 (forwarded and at the edge)", async () =
   assert.equal(apiRequests(), n);
 });
 
+test("by default only update is served: archive and the others get a JSON 403 and reach nothing", async () => {
+  const n = apiRequests();
+  for (const op of ["archive", "create", "upsert", "read"]) {
+    for (const path of [`/crm/v3/objects/0-3/batch/${op}`, `/crm/objects/2026-03/0-3/batch/${op}`, `/${op}`]) {
+      const r = await call(path, { body: { inputs: [{ id: "7" }] } });
+      assert.equal(r.status, 403, `${path}: ${r.text}`);
+      assert.equal(r.json.category, "OPERATION_NOT_ALLOWED", path);
+      assert.match(r.json.message, new RegExp(`\\b${op}\\b.*options\\.operations`), path);
+      assert.match(r.headers.get("content-type"), /application\/json/);
+      assert.equal(r.headers.get("access-control-allow-origin"), ORIGIN, "an allowed page can read the refusal");
+    }
+  }
+  // refused on the path alone: an oversized or malformed body changes nothing
+  const big = await call("/crm/v3/objects/0-3/batch/archive", { body: "x".repeat(2_000_000) });
+  assert.equal(big.status, 403, big.text);
+  assert.equal(apiRequests(), n, "nothing reached HubSpot");
+  assert.equal(hub.emulator.getRecord("deals", "7").archived, false);
+  // an unknown operation word is no route at all
+  const unknown = await call("/crm/v3/objects/0-3/batch/delete", { body: { inputs: [{ id: "7" }] } });
+  assert.equal(unknown.status, 404, unknown.text);
+  assert.equal(unknown.json.category, "NOT_FOUND");
+});
+
+test("the dated API path is forwarded to the same path", async () => {
+  const before = hub.emulator.getLog(0).length;
+  const path = "/crm/objects/2026-03/0-3/batch/update";
+  const r = await call(path, { body: { inputs: [{ id: "8", properties: { dealname: "dated" } }] } });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.results.map((x) => x.id), ["8"]);
+  const entries = hub.emulator.getLog(0).slice(before);
+  assert.deepEqual(entries.map((e) => e.path), [path]);
+  assert.equal(hub.emulator.getRecord("deals", "8").properties.dealname, "dated");
+});
+
+test("a Worker with operations update and read forwards read, and still refuses archive", async () => {
+  const reader = await startWorker({
+    ...bundle,
+    compatibilityDate: compatibilityDateOf(config),
+    bindings: { HUBSPOT_TOKEN: TOKEN, ALLOWED_ORIGINS: ORIGIN, HUBSPOT_BASE_URL: hub.url, OPERATIONS: "update, read" },
+  });
+  const post = async (path, body) => {
+    const res = await fetch(reader.url + path, { method: "POST", headers: { Origin: ORIGIN, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const text = await res.text();
+    seen.push(text);
+    return { status: res.status, text, json: JSON.parse(text), headers: res.headers };
+  };
+  try {
+    const before = hub.emulator.getLog(0).length;
+    const read = { inputs: [{ id: "9" }, { id: "10" }], properties: ["dealname"] };
+    for (const path of ["/crm/v3/objects/0-3/batch/read", "/crm/objects/2026-03/deals/batch/read?archived=false"]) {
+      const r = await post(path, read);
+      assert.equal(r.status, 200, `${path}: ${r.text}`);
+      assert.deepEqual(r.json.results.map((x) => x.id).sort(), ["10", "9"], path);
+      assert.ok("dealname" in r.json.results[0].properties, r.text);
+      assert.equal(r.headers.get("access-control-allow-origin"), ORIGIN);
+    }
+    const entries = hub.emulator.getLog(0).slice(before);
+    assert.deepEqual(entries.map((e) => [e.path, e.authorization]), [
+      ["/crm/v3/objects/0-3/batch/read", "bearer-valid"],
+      ["/crm/objects/2026-03/deals/batch/read", "bearer-valid"],
+    ]);
+    const upd = await post(BATCH, { inputs: [{ id: "9", properties: { dealname: "still updates" } }] });
+    assert.equal(upd.status, 200, upd.text);
+    const n = apiRequests();
+    const arch = await post("/crm/v3/objects/0-3/batch/archive", { inputs: [{ id: "9" }] });
+    assert.equal(arch.status, 403, arch.text);
+    assert.equal(arch.json.category, "OPERATION_NOT_ALLOWED");
+    assert.equal(apiRequests(), n);
+    assert.equal(hub.emulator.getRecord("deals", "9").archived, false);
+  } finally {
+    await reader.close();
+  }
+});
+
+test("a Worker with archive listed forwards it (HubSpot's 204 passes through)", async () => {
+  const archiver = await startWorker({
+    ...bundle,
+    compatibilityDate: compatibilityDateOf(config),
+    bindings: { HUBSPOT_TOKEN: TOKEN, ALLOWED_ORIGINS: ORIGIN, HUBSPOT_BASE_URL: hub.url, OPERATIONS: "archive" },
+  });
+  try {
+    const res = await fetch(archiver.url + "/crm/v3/objects/0-3/batch/archive", {
+      method: "POST",
+      headers: { Origin: ORIGIN, "Content-Type": "application/json" },
+      body: JSON.stringify({ inputs: [{ id: "11" }] }),
+    });
+    assert.equal(res.status, 204, await res.text());
+    assert.equal(hub.emulator.getRecord("deals", "11").archived, true);
+    const upd = await fetch(archiver.url + BATCH, {
+      method: "POST",
+      headers: { Origin: ORIGIN, "Content-Type": "application/json" },
+      body: JSON.stringify({ inputs: [{ id: "12", properties: { dealname: "x" } }] }),
+    });
+    assert.equal(upd.status, 403, "update is not implied when the list leaves it out");
+    seen.push(await upd.text());
+  } finally {
+    await archiver.close();
+  }
+});
+
 test("malformed JSON gets 400", async () => {
   const n = apiRequests();
   for (const path of [BATCH, "/update"]) {

@@ -414,8 +414,11 @@ fn the_core_runs_on_wasm32() {
     };
     // The body is a model value (the npm build writes it with JSON.stringify): the one input,
     // its number property formatted as HubSpot stores it, and a trace id the engine added.
-    let [input] = out.request.body.inputs.as_slice() else {
-        panic!("one input in {:?}", out.request.body)
+    let hubspot_batch::request::RequestBody::Write(body) = &out.request.body else {
+        panic!("an update body: {:?}", out.request.body)
+    };
+    let [input] = body.inputs.as_slice() else {
+        panic!("one input in {body:?}")
     };
     assert_eq!(input.id, "512");
     assert_eq!(
