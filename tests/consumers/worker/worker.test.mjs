@@ -213,6 +213,11 @@ test("a Worker with operations update and read forwards read, and still refuses 
     ]);
     const upd = await post(BATCH, { inputs: [{ id: "9", properties: { dealname: "still updates" } }] });
     assert.equal(upd.status, 200, upd.text);
+    // The run route: a whole read() at the edge, with the call's options from the body.
+    const run = await post("/read", { inputs: ["9", "424242"], properties: ["dealname"] });
+    assert.equal(run.status, 200, run.text);
+    assert.deepEqual(run.json.results.map((x) => [x.id, x.properties.dealname]), [["9", "still updates"]]);
+    assert.deepEqual(run.json.failed.map((f) => [f.index, f.error.category]), [[1, "OBJECT_NOT_FOUND"]]);
     const n = apiRequests();
     const arch = await post("/crm/v3/objects/0-3/batch/archive", { inputs: [{ id: "9" }] });
     assert.equal(arch.status, 403, arch.text);
