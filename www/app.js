@@ -618,7 +618,8 @@ function detailsHtml(r, op) {
     const e = r.error ?? {};
     const tags = [e.status != null ? `HTTP ${e.status}` : null, e.category].filter(Boolean);
     const title = [e.correlationId ? `correlationId ${e.correlationId}` : "", e.subCategory ?? ""].filter(Boolean).join(" · ");
-    const maybe = r.maybe ? ` <span class="muted">HubSpot may have applied it: not sent again. Check before re-running${op === "create" ? " (or use upsert on a unique property)" : ""}.</span>` : "";
+    // The package's own message says it may have applied and was not sent again.
+    const maybe = r.maybe && op === "create" ? ` <span class="muted">Check before re-running, or use upsert on a unique property.</span>` : "";
     return `${tags.map((t) => `<span class="chip">${esc(t)}</span>`).join(" ")} <span class="msg"${title ? ` title="${esc(title)}"` : ""}>${esc(readableMessage(e.message ?? ""))}</span>${maybe}`;
   }
   if (r.outcome === "unknown") return `<span class="muted">not confirmed (run cancelled)</span>`;

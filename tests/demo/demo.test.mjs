@@ -5,7 +5,8 @@
 //
 // One demo server (www/serve.mjs: emulator in sandbox mode + www/ at / + pkg/ at /pkg/) on an
 // ephemeral port; the emulator is inspected in-process to check what the page claims.
-// Screenshots go to target/demo/ (not committed).
+// Screenshots go to target/demo/ (not committed): demo.png, demo-mobile.png, demo-cancelled.png (update),
+// demo-upsert.png, demo-create.png, demo-archive-confirm.png, demo-archive.png, demo-read.png.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
