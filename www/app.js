@@ -1,7 +1,8 @@
-// The demo page: a small tool for bulk-updating HubSpot records with hubspot-batch.
-// No framework; the package is loaded from ./pkg/browser.js (served at /pkg/ by www/serve.mjs).
+// The demo page: a small tool for bulk-updating, upserting, creating, archiving and reading
+// HubSpot records with hubspot-batch. No framework; the package is loaded from ./pkg/browser.js
+// (served at /pkg/ by www/serve.mjs).
 
-import { parseInputText, generateSample, toCsv, cellText } from "./data.js";
+import { parseInputText, generateOperationSample, toCsv, cellText, OPERATIONS, ID_ONLY } from "./data.js";
 
 const $ = (id) => document.getElementById(id);
 const nf = new Intl.NumberFormat("en");
@@ -41,10 +42,59 @@ const PRESETS = {
   slow: { faultRate: 0.05, latencyMs: 800 },
 };
 
+// What the page says and does per operation (`client[op](inputs, options)`).
+const OPS = {
+  update: {
+    title: "Records to update", run: "Run update", done: "Updated", verb: "updated", idField: "optional",
+    hint: "Sets properties on existing records, found by record ID or by a unique ID property.",
+    placeholder: "id,amount,dealstage\n101,2500,contractsent\n102,900.50,closedwon",
+    inputHint: 'An <code>id</code> column plus one column per property. Empty cells are skipped; columns whose name starts with <code>#</code> are ignored. JSON: an array of <code>{"id": "101", "amount": 2500}</code> or <code>{"id", "properties": {…}}</code>.',
+    idHint: "Match the <code>id</code> column against this unique property instead of the record ID.",
+  },
+  upsert: {
+    title: "Records to upsert", run: "Run upsert", done: "Upserted", verb: "upserted", idField: "required",
+    hint: "Updates the record whose ID property holds the row's id, or creates it when none does. Safe to repeat: a second run updates what the first created.",
+    placeholder: "id,dealname,amount\next-42,Renewal 2026,2500\next-new-1,A new deal,900",
+    inputHint: 'An <code>id</code> column with values of the ID property (e.g. an external id) plus one column per property. JSON: <code>{"id": "ext-42", "amount": 2500}</code> or <code>{"id", "properties": {…}}</code>.',
+    idHint: "A unique property (<code>deal_external_id</code>, contacts' <code>email</code>): HubSpot's upsert needs one; record IDs cannot be upserted.",
+  },
+  create: {
+    title: "Records to create", run: "Run create", done: "Created", verb: "created", idField: null,
+    hint: "Each row becomes a new record (an id column is ignored). Not idempotent: a row whose answer was lost is flagged “may have been created” and never sent again; use upsert to make a run safe to repeat.",
+    placeholder: "dealname,amount,dealstage\nNew deal,2500,contractsent\nAnother deal,900.50,closedwon",
+    inputHint: 'One column per property, no <code>id</code> (one is ignored). JSON: <code>{"dealname": "New", "amount": 5}</code> or <code>{"properties": {…}, "associations": [...]}</code>.',
+  },
+  archive: {
+    title: "Records to archive", run: "Archive…", done: "Archived", verb: "archived", idField: null,
+    hint: "Archives records by record ID; only the id column is used. Asks before sending anything. HubSpot answers 204 whether or not an id exists.",
+    placeholder: "id\n101\n102",
+    inputHint: 'An <code>id</code> column of record IDs (other columns are ignored). JSON: <code>["101", "102"]</code> or <code>[{"id": "101"}]</code>.',
+  },
+  read: {
+    title: "Records to read", run: "Run read", done: "Found", verb: "found", idField: "optional",
+    hint: "Reads records by record ID (or by a unique ID property); writes nothing. An id HubSpot does not find fails with OBJECT_NOT_FOUND.",
+    placeholder: "id\n101\n102",
+    inputHint: 'An <code>id</code> column (other columns are ignored). JSON: <code>["101", "102"]</code> or <code>[{"id": "101"}]</code>.',
+    idHint: "Look the ids up in this unique property instead of the record ID.",
+  },
+};
+/** The outcomes that count as done, and their badge labels. */
+const DONE_LABEL = { updated: "Updated", created: "Created", archived: "Archived", found: "Found" };
+/** One-click examples: operation, rows, invalid share. */
+const SAMPLES = {
+  update: { count: 200, invalid: 2 },
+  upsert: { count: 200, invalid: 0 },
+  create: { count: 250, invalid: 2 },
+  archive: { count: 20, invalid: 0 },
+  read: { count: 50, invalid: 10 },
+};
+
 let lib = null;            // the hubspot-batch module once loaded
 let token = "";            // proxy token, in memory unless "remember" is ticked
 let running = null;        // { controller, started, timer, live }
-let lastRun = null;        // { rows, columns, model, objectType }
+let lastRun = null;        // { operation, rows, columns, model, counts, ... }
+let operation = "update";  // the selected operation
+const idProps = { update: "", upsert: "", read: "" }; // the ID property field, per operation
 let filter = "all";
 
 // ---------------------------------------------------------------- package
@@ -100,7 +150,64 @@ function clientOptions() {
 }
 
 function idProperty() {
-  return $("id-property").value.trim() || undefined;
+  return OPS[operation].idField ? $("id-property").value.trim() || undefined : undefined;
+}
+
+function readProperties() {
+  return $("read-properties").value.split(/[\s,;]+/).filter(Boolean);
+}
+
+/** The options of `client[op]()` / `buildBatchRequests(op, …)` that the form sets. */
+function callOptions(op = operation) {
+  const o = {};
+  if (idProperty()) o.idProperty = idProperty();
+  if (op === "read") o.properties = readProperties();
+  return o;
+}
+
+const defaultUpsertIdProperty = () => ($("object-type").value === "contacts" ? "email" : "deal_external_id");
+const nounFor = (n) => plural(n, $("object-type").value === "contacts" ? "contact" : "deal");
+
+function setOperation(op) {
+  if (!OPERATIONS.includes(op)) op = "update";
+  if (OPS[operation].idField) idProps[operation] = $("id-property").value;
+  operation = op;
+  const o = OPS[op];
+  document.body.dataset.operation = op;
+  const radio = document.querySelector(`input[name="operation"][value="${op}"]`);
+  if (radio) radio.checked = true;
+  $("input-title").textContent = o.title;
+  $("op-hint").textContent = o.hint;
+  $("run").textContent = o.run;
+  $("c-updated-label").textContent = o.done;
+  $("f-updated-label").textContent = o.done;
+  $("input-text").placeholder = o.placeholder;
+  $("input-hint").innerHTML = o.inputHint;
+  $("id-property-field").hidden = !o.idField;
+  if (o.idField) {
+    $("id-property-req").textContent = `(${o.idField})`;
+    $("id-property-hint").innerHTML = o.idHint;
+    $("id-property").required = o.idField === "required";
+    $("id-property").value = op === "upsert" && !idProps.upsert ? defaultUpsertIdProperty() : idProps[op];
+  }
+  $("read-properties-field").hidden = op !== "read";
+  $("empty-clears-label").hidden = ID_ONLY.has(op);
+  $("sample-invalid-label").textContent = op === "read" ? "unknown %" : "invalid %";
+  $("sample-invalid-label").hidden = $("sample-invalid").hidden = op === "archive";
+  $("dry-card").hidden = true; // a dry run of another operation would mislead
+  updateSummary();
+}
+
+function initOperation() {
+  for (const r of document.querySelectorAll('input[name="operation"]')) r.addEventListener("change", () => setOperation(r.value));
+  // Switching object type while the upsert key is the other type's default: follow it.
+  $("object-type").addEventListener("change", () => {
+    const other = { deal_external_id: "email", email: "deal_external_id" };
+    if (operation === "upsert" && other[$("id-property").value.trim()] === defaultUpsertIdProperty()) $("id-property").value = defaultUpsertIdProperty();
+    else if (idProps.upsert && other[idProps.upsert] === defaultUpsertIdProperty()) idProps.upsert = defaultUpsertIdProperty();
+    if (operation === "read") $("read-properties").value = $("object-type").value === "contacts" ? "email, firstname, lifecyclestage" : "dealname, amount, dealstage";
+  });
+  setOperation(new URLSearchParams(location.search).get("op") ?? "update");
 }
 
 function applyMode() {
@@ -145,7 +252,9 @@ function initTarget() {
 // ---------------------------------------------------------------- input
 
 function parseInput() {
-  return parseInputText($("input-text").value, { format: $("input-format").value, emptyClears: $("empty-clears").checked });
+  return parseInputText($("input-text").value, {
+    format: $("input-format").value, emptyClears: $("empty-clears").checked && !ID_ONLY.has(operation), operation,
+  });
 }
 
 let summaryTimer = 0;
@@ -158,7 +267,8 @@ function updateSummary() {
       el.classList.remove("error");
       if (p.inputs.length === 0) { el.textContent = ""; return; }
       const props = p.columns.filter((c) => c.toLowerCase() !== "id" && !c.startsWith("#"));
-      el.textContent = `${plural(p.inputs.length, "row")} · ${p.format.toUpperCase()} · ${props.length ? props.join(", ") : "no property columns"}`;
+      const what = ID_ONLY.has(operation) ? "ids only" : props.length ? props.join(", ") : "no property columns";
+      el.textContent = `${plural(p.inputs.length, "row")} · ${p.format.toUpperCase()} · ${what}`;
     } catch (err) {
       el.classList.add("error");
       el.textContent = err.message;
@@ -180,16 +290,39 @@ function initInput() {
     updateSummary();
     setStatus("idle", `Loaded ${file.name} (${fmt(file.size)} bytes).`);
   });
-  $("generate").addEventListener("click", () => {
-    const objectType = $("object-type").value;
-    const count = Math.min(20000, Math.max(1, Math.floor(intField("sample-count", 200))));
-    const invalidRate = Math.min(100, Math.max(0, intField("sample-invalid", 2))) / 100;
-    const { csv, invalid } = generateSample({ objectType, count, invalidRate, seed: Math.floor(Math.random() * 2 ** 31) });
-    $("input-text").value = csv;
-    $("input-format").value = "auto";
-    updateSummary();
-    setStatus("idle", `Generated ${plural(count, objectType === "contacts" ? "contact" : "deal")}; ${fmt(invalid.length)} carry a deliberately invalid value.`);
+  $("generate").addEventListener("click", generate);
+  for (const b of document.querySelectorAll("[data-sample]")) {
+    b.addEventListener("click", () => {
+      const op = b.dataset.sample, sample = SAMPLES[op];
+      $("object-type").value = "deals";
+      if (operation !== op) setOperation(op);
+      if (op === "upsert") $("id-property").value = "deal_external_id";
+      $("sample-count").value = String(sample.count);
+      $("sample-invalid").value = String(sample.invalid);
+      generate();
+    });
+  }
+}
+
+function generate() {
+  if (running) return;
+  const objectType = $("object-type").value;
+  const count = Math.min(20000, Math.max(1, Math.floor(intField("sample-count", 200))));
+  const invalidRate = Math.min(100, Math.max(0, intField("sample-invalid", 2))) / 100;
+  const { csv, invalid, fresh } = generateOperationSample({
+    operation, objectType, count, invalidRate, seed: Math.floor(Math.random() * 2 ** 31),
   });
+  $("input-text").value = csv;
+  $("input-format").value = "auto";
+  updateSummary();
+  const what = {
+    update: `; ${fmt(invalid.length)} carry a deliberately invalid value.`,
+    upsert: ` by ${idProperty() ?? "their ID property"}: ${fmt(fresh.length)} new, ${fmt(count - fresh.length)} existing${invalid.length ? `; ${fmt(invalid.length)} carry a deliberately invalid value` : ""}.`,
+    create: ` to create; ${fmt(invalid.length)} carry a deliberately invalid value.`,
+    archive: " to archive (Reset data in the chaos panel brings them back).",
+    read: ` to read; ${fmt(invalid.length)} ids match no record.`,
+  }[operation];
+  setStatus("idle", `Generated ${nounFor(count)}${what}`);
 }
 
 // ---------------------------------------------------------------- status, progress, counters
@@ -247,12 +380,11 @@ function dryRun() {
     return;
   }
   const o = clientOptions();
-  const buildOpts = { baseUrl: o.baseUrl, objectType: o.objectType, batchSize: o.batchSize };
+  const buildOpts = { baseUrl: o.baseUrl, objectType: o.objectType, batchSize: o.batchSize, ...callOptions() };
   if (o.accessToken) buildOpts.accessToken = o.accessToken;
-  if (idProperty()) buildOpts.idProperty = idProperty();
   let requests;
   try {
-    requests = lib.buildBatchUpdateRequests(parsed.inputs, buildOpts);
+    requests = lib.buildBatchRequests(operation, parsed.inputs, buildOpts);
   } catch (err) {
     card.dataset.state = "invalid";
     body.innerHTML = `<p class="error-box" data-testid="dry-run-error"><strong>${esc(err.code ?? err.name)}</strong> ${esc(err.message)}</p>
@@ -261,6 +393,7 @@ function dryRun() {
     return;
   }
   card.dataset.state = "ok";
+  card.dataset.operation = operation;
   const sizes = requests.map((r) => r.inputIndexes.length);
   const first = requests[0];
   const headers = Object.entries(first?.headers ?? {}).map(([k, v]) =>
@@ -281,16 +414,37 @@ function dryRun() {
     <details class="advanced"><summary>Headers</summary><pre class="code">${esc(headers)}</pre></details>
     <h3>First request body</h3>
     <pre class="code body" data-testid="dry-run-body" tabindex="0" aria-label="First request body">${esc(pretty)}</pre>`;
-  setStatus("idle", `Dry run: ${plural(requests.length, "request")} would be sent for ${plural(parsed.inputs.length, "row")}.`);
+  setStatus("idle", `Dry run (${operation}): ${plural(requests.length, "request")} would be sent for ${plural(parsed.inputs.length, "row")}.`);
 }
 
 // ---------------------------------------------------------------- run
 
-async function run() {
+/** Run, or for archive first ask: the confirmation dialog names how many records go. */
+function requestRun() {
   if (!lib || running) return;
+  const dialog = $("confirm-dialog");
+  if (dialog.open) return;
   let parsed;
   try { parsed = parseInput(); } catch (err) { setStatus("invalid", `Input: ${err.message}`); return; }
-  if (parsed.inputs.length === 0) { setStatus("invalid", "Nothing to update: paste data or generate sample rows first."); return; }
+  if (parsed.inputs.length === 0) { setStatus("invalid", `Nothing to ${operation}: paste data or generate sample rows first.`); return; }
+  if (operation !== "archive") { run(parsed); return; }
+  const n = parsed.inputs.length, what = nounFor(n);
+  const where = mode() === "sandbox" ? "in the sandbox (Reset data brings them back)" : `through ${baseUrl() || "the proxy"}`;
+  $("confirm-title").textContent = `Archive ${what}?`;
+  $("confirm-text").textContent = `${what[0].toUpperCase()}${what.slice(1)} will be archived ${where}. In HubSpot, archived records can be restored from the recycling bin for 90 days.`;
+  $("confirm-ok").textContent = `Archive ${what}`;
+  dialog.returnValue = "";
+  dialog.addEventListener("close", () => {
+    if (dialog.returnValue === "confirm") run(parsed);
+    else setStatus("idle", `Archive not confirmed: nothing was sent.`);
+  }, { once: true });
+  setStatus("idle", `Confirm: archive ${what}?`);
+  dialog.showModal();
+}
+
+async function run(parsed) {
+  if (!lib || running) return;
+  const op = operation;
   const total = parsed.inputs.length;
   const live = { requests: 0, rateLimited: 0 };
   const options = clientOptions();
@@ -334,30 +488,41 @@ async function run() {
   setStatus("running", `Running… 0 of ${fmt(total)} settled.`);
   $("results-card").hidden = true;
 
-  const updateOptions = {
+  const callOpts = {
+    ...callOptions(op),
     signal: controller.signal,
     onProgress: (p) => { pending = p; if (!frame) frame = requestAnimationFrame(paint); },
   };
-  if (idProperty()) updateOptions.idProperty = idProperty();
 
   let result = null, error = null;
-  try { result = await client.update(parsed.inputs, updateOptions); } catch (err) { error = err; }
+  try { result = await client[op](parsed.inputs, callOpts); } catch (err) { error = err; }
   clearInterval(running.timer);
   if (frame) cancelAnimationFrame(frame);
   running = null;
   setBusy(false);
   const ms = performance.now() - started;
 
-  const snapshot = { rows: parsed.rows, columns: parsed.columns, inputs: parsed.inputs, format: parsed.format, idProperty: updateOptions.idProperty };
+  const snapshot = {
+    operation: op, rows: parsed.rows, columns: parsed.columns, inputs: parsed.inputs, ids: parsed.ids,
+    format: parsed.format, idProperty: callOpts.idProperty, properties: callOpts.properties,
+  };
+  const verb = OPS[op].verb;
   if (result) {
     finishWithResult(result, snapshot, false);
-    const { updated, failed } = lastRun.counts;
-    setProgress(updated + failed, failed, total, "done");
+    const { done, failed, created, updated, maybe } = lastRun.counts;
+    setProgress(done + failed, failed, total, "done");
     if (result.status === "CANCELED") {
       const reason = result.failed.find((f) => f.error?.category)?.error;
-      setStatus("stopped", `HubSpot stopped the run after ${fmt(updated)} updates: ${reason ? `${reason.category}: ${reason.message}` : "see failed rows"}. ${fmt(failed)} rows were not updated.`);
+      setStatus("stopped", `HubSpot stopped the run after ${fmt(done)} ${op === "update" ? "updates" : `${verb} rows`}: ${reason ? `${reason.category}: ${reason.message}` : "see failed rows"}. ${fmt(failed)} rows were not ${verb}.`);
     } else {
-      setStatus("done", `Done in ${secs(result.stats.durationMs)}: ${plural(updated, "row")} updated, ${fmt(failed)} failed.`);
+      const head = `Done in ${secs(result.stats.durationMs)}: `;
+      setStatus("done", head + {
+        update: `${plural(done, "row")} updated, ${fmt(failed)} failed.`,
+        upsert: `${plural(done, "row")} upserted (${fmt(created)} created, ${fmt(updated)} updated), ${fmt(failed)} failed.`,
+        create: `${plural(done, "record")} created, ${fmt(failed)} failed.${maybe ? ` ${plural(maybe, "row")} may have been created anyway (the answer was lost): check them before running them again, or use upsert.` : ""}`,
+        archive: `${plural(done, "record")} archived, ${fmt(failed)} failed.`,
+        read: `${plural(done, "record")} found, ${fmt(failed)} failed.`,
+      }[op]);
     }
     return;
   }
@@ -369,8 +534,8 @@ async function run() {
   const p = $("progress");
   setProgress(Number(p.dataset.done), Number(p.dataset.failed), total, aborted ? "cancelled" : "error");
   if (aborted) {
-    const done = partial ? lastRun.counts.updated : null;
-    setStatus("cancelled", `Cancelled after ${secs(ms)}. Nothing more will be sent.${done !== null ? ` ${plural(done, "row")} had been updated before the cancel; the rest are listed as not updated.` : ""}`);
+    const done = partial ? lastRun.counts.done : null;
+    setStatus("cancelled", `Cancelled after ${secs(ms)}. Nothing more will be sent.${done !== null ? ` ${plural(done, "row")} had been ${verb} before the cancel; the rest are listed as not ${verb}.` : ""}`);
   } else {
     setStatus("error", `Run failed: ${errorText(error)}`);
   }
@@ -382,6 +547,7 @@ function setBusy(busy) {
   $("run").disabled = busy || !lib;
   $("dry-run").disabled = busy || !lib;
   $("generate").disabled = busy;
+  for (const el of document.querySelectorAll('input[name="operation"], [data-sample]')) el.disabled = busy;
   $("cancel").disabled = !busy;
   $("run").setAttribute("aria-busy", String(busy));
   if (busy) $("cancel").focus();
@@ -394,26 +560,48 @@ function cancel() {
   running.controller.abort(new DOMException("Cancelled by the user", "AbortError"));
 }
 
-/** Builds the per-row model from a (possibly partial) result and renders it. */
+/** The outcome of an input that is in `results`: what the operation did with it. */
+function doneOutcome(op, res) {
+  if (op === "upsert") return res?.new ? "created" : "updated";
+  return { update: "updated", create: "created", archive: "archived", read: "found" }[op];
+}
+
+/**
+ * Builds the per-row model from a (possibly partial) result and renders it. `results` come in
+ * input order and every input is in `results` or `failed`, so the inputs not in `failed` take
+ * the results one by one.
+ */
 function finishWithResult(result, snapshot, isPartial) {
+  const op = snapshot.operation;
   const n = snapshot.inputs.length;
   const failedAt = new Map();
   for (const f of result.failed ?? []) if (Number.isInteger(f.index)) failedAt.set(f.index, f);
-  const complete = (result.results?.length ?? 0) + failedAt.size === n;
+  const results = result.results ?? [];
+  const complete = results.length + failedAt.size === n;
   // Without a complete ledger (a partial result), only rows HubSpot returned count as updated.
-  const returnedIds = new Set((result.results ?? []).map((r) => String(r.id)));
+  const returnedIds = new Set(results.map((r) => String(r.id)));
+  let next = 0;
   const model = snapshot.inputs.map((input, index) => {
+    const id = snapshot.ids[index];
     const f = failedAt.get(index);
-    if (f) return { index, id: input.id, outcome: "failed", error: f.error };
-    const ok = complete || (!input.idProperty && !snapshot.idProperty && returnedIds.has(String(input.id)));
-    return { index, id: input.id, outcome: ok ? "updated" : "unknown", input };
+    if (f) return { index, id, outcome: "failed", error: f.error, maybe: f.error?.mayHaveApplied === true };
+    if (complete) {
+      const res = results[next++];
+      return { index, id, outcome: doneOutcome(op, res), input, res };
+    }
+    const ok = op === "update" && !input.idProperty && !snapshot.idProperty && returnedIds.has(String(input.id));
+    return { index, id, outcome: ok ? "updated" : "unknown", input };
   });
-  const counts = { updated: 0, failed: 0, unknown: 0 };
-  for (const r of model) counts[r.outcome]++;
+  const counts = { done: 0, failed: 0, unknown: 0, created: 0, updated: 0, archived: 0, found: 0, maybe: 0 };
+  for (const r of model) {
+    counts[r.outcome]++;
+    if (r.outcome in DONE_LABEL) counts.done++;
+    if (r.maybe) counts.maybe++;
+  }
   lastRun = { ...snapshot, model, counts, isPartial };
   const s = result.stats ?? {};
   setCounters({
-    updated: counts.updated, failed: counts.failed, requests: s.requests ?? 0,
+    updated: counts.done, failed: counts.failed, requests: s.requests ?? 0,
     retries: s.retries ?? 0, rateLimited: s.rateLimited ?? 0, ms: s.durationMs ?? 0,
   });
   renderResults();
@@ -421,17 +609,35 @@ function finishWithResult(result, snapshot, isPartial) {
 
 // ---------------------------------------------------------------- results table
 
-function detailsHtml(r) {
+const SYSTEM_PROPERTIES = new Set(["hs_object_id", "createdate", "hs_lastmodifieddate"]);
+const kvHtml = (props) => (props.length === 0 ? `<span class="muted">no properties</span>`
+  : `<span class="props">${props.map(([k, v]) => `<span class="kv"><span class="k">${esc(k)}</span>=${esc(cellText(v) || "∅")}</span>`).join(" ")}</span>`);
+
+function detailsHtml(r, op) {
   if (r.outcome === "failed") {
     const e = r.error ?? {};
     const tags = [e.status != null ? `HTTP ${e.status}` : null, e.category].filter(Boolean);
     const title = [e.correlationId ? `correlationId ${e.correlationId}` : "", e.subCategory ?? ""].filter(Boolean).join(" · ");
-    return `${tags.map((t) => `<span class="chip">${esc(t)}</span>`).join(" ")} <span class="msg"${title ? ` title="${esc(title)}"` : ""}>${esc(readableMessage(e.message ?? ""))}</span>`;
+    // The package's own message says it may have applied and was not sent again.
+    const maybe = r.maybe && op === "create" ? ` <span class="muted">Check before re-running, or use upsert on a unique property.</span>` : "";
+    return `${tags.map((t) => `<span class="chip">${esc(t)}</span>`).join(" ")} <span class="msg"${title ? ` title="${esc(title)}"` : ""}>${esc(readableMessage(e.message ?? ""))}</span>${maybe}`;
   }
   if (r.outcome === "unknown") return `<span class="muted">not confirmed (run cancelled)</span>`;
-  const props = Object.entries(r.input.properties ?? {});
-  if (props.length === 0) return `<span class="muted">no properties</span>`;
-  return `<span class="props">${props.map(([k, v]) => `<span class="kv"><span class="k">${esc(k)}</span>=${esc(cellText(v) || "∅")}</span>`).join(" ")}</span>`;
+  const props = Object.entries(r.input?.properties ?? {});
+  switch (op) {
+    case "upsert":
+      return `<span class="newid">record ${esc(r.res?.id ?? "?")}</span>${kvHtml(props)}`;
+    case "create":
+      return kvHtml(props);
+    case "archive":
+      return `<span class="muted">record ${esc(r.res?.id ?? r.id)} archived</span>`;
+    case "read": {
+      const got = Object.entries(r.res?.properties ?? {}).filter(([k]) => !SYSTEM_PROPERTIES.has(k) || (lastRun.properties ?? []).includes(k));
+      return `<span class="newid">record ${esc(r.res?.id ?? "?")}</span>${kvHtml(got)}`;
+    }
+    default:
+      return kvHtml(props);
+  }
 }
 
 /**
@@ -447,24 +653,35 @@ function readableMessage(message) {
   } catch { return message; }
 }
 
-const OUTCOME_LABEL = { updated: "Updated", failed: "Failed", unknown: "Unknown" };
-const badge = (r) => (r.outcome === "failed" && r.error?.category === "ABORTED"
-  ? `<span class="badge unknown">Cancelled</span>`
-  : `<span class="badge ${r.outcome}">${OUTCOME_LABEL[r.outcome]}</span>`);
+const OUTCOME_LABEL = { ...DONE_LABEL, failed: "Failed", unknown: "Unknown" };
+function badge(r, op) {
+  if (r.maybe) return `<span class="badge maybe">${op === "create" ? "May have been created" : "May have applied"}</span>`;
+  if (r.outcome === "failed" && r.error?.category === "ABORTED") return `<span class="badge unknown">Cancelled</span>`;
+  return `<span class="badge ${r.outcome}">${OUTCOME_LABEL[r.outcome]}</span>`;
+}
+const isDone = (r) => r.outcome in DONE_LABEL;
 
 function renderResults() {
   if (!lastRun) return;
-  const { model, counts } = lastRun;
+  const { model, counts, operation: op } = lastRun;
   $("results-card").hidden = false;
+  $("results-card").dataset.operation = op;
+  $("results-title").textContent = `Results · ${op}`;
+  $("f-updated-label").textContent = OPS[op].done;
   $("f-all").textContent = fmt(model.length);
-  $("f-updated").textContent = fmt(counts.updated);
+  $("f-updated").textContent = fmt(counts.done);
   $("f-failed").textContent = fmt(counts.failed);
-  const rows = filter === "all" ? model : model.filter((r) => r.outcome === filter);
+  // create: the ID column shows the new record's id (an input has none).
+  $("results-id-head").textContent = op === "create" ? "New ID" : op === "upsert" ? (lastRun.idProperty ?? "ID") : "ID";
+  const rows = filter === "all" ? model : model.filter((r) => (filter === "updated" ? isDone(r) : r.outcome === filter));
   const shown = rows.slice(0, RENDER_LIMIT);
-  $("results-body").innerHTML = shown.map((r) => `<tr data-index="${r.index}" data-id="${esc(r.id)}" data-outcome="${r.outcome}">
-    <td class="num">${r.index + 1}</td><td class="mono">${esc(r.id)}</td>
-    <td>${badge(r)}</td><td class="details">${detailsHtml(r)}</td></tr>`).join("")
-    || `<tr><td colspan="4" class="muted empty">No ${filter === "all" ? "" : `${filter} `}rows.</td></tr>`;
+  $("results-body").innerHTML = shown.map((r) => {
+    const shownId = op === "create" ? r.res?.id ?? "–" : r.id;
+    return `<tr data-index="${r.index}" data-id="${esc(r.id ?? "")}" data-outcome="${r.outcome}"${r.res?.id != null ? ` data-record-id="${esc(r.res.id)}"` : ""}${r.maybe ? ' data-may-have-applied="true"' : ""}>
+    <td class="num">${r.index + 1}</td><td class="mono">${esc(shownId)}</td>
+    <td>${badge(r, op)}</td><td class="details">${detailsHtml(r, op)}</td></tr>`;
+  }).join("")
+    || `<tr><td colspan="4" class="muted empty">No ${filter === "all" ? "" : `${filter === "updated" ? OPS[op].verb : filter} `}rows.</td></tr>`;
   const more = $("results-more");
   more.hidden = rows.length <= RENDER_LIMIT;
   more.textContent = `Showing the first ${fmt(RENDER_LIMIT)} of ${fmt(rows.length)} rows.`;
@@ -478,9 +695,9 @@ function failedCsv() {
   const cols = columns.filter((c) => !c.startsWith("#"));
   const out = [[...cols, "#outcome", "#category", "#error"]];
   for (const r of model) {
-    if (r.outcome === "updated") continue;
+    if (isDone(r)) continue;
     const src = rows[r.index] ?? {};
-    out.push([...cols.map((c) => cellText(src[c])), r.outcome, r.error?.category ?? "", r.error?.message ?? ""]);
+    out.push([...cols.map((c) => cellText(src[c])), r.maybe ? "may-have-applied" : r.outcome, r.error?.category ?? "", r.error?.message ?? ""]);
   }
   return { csv: toCsv(out), count: out.length - 1 };
 }
@@ -495,7 +712,7 @@ function initResults() {
     const url = URL.createObjectURL(new Blob([csv], { type: "text/csv;charset=utf-8" }));
     const a = document.createElement("a");
     a.href = url;
-    a.download = `failed-${$("object-type").value}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-")}.csv`;
+    a.download = `failed-${lastRun.operation}-${$("object-type").value}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-")}.csv`;
     document.body.append(a);
     a.click();
     a.remove();
@@ -504,10 +721,12 @@ function initResults() {
   $("retry-failed").addEventListener("click", () => {
     if (!lastRun) return;
     const { csv, count } = failedCsv();
+    if (operation !== lastRun.operation) setOperation(lastRun.operation);
     $("input-text").value = csv;
     $("input-format").value = "csv";
     updateSummary();
-    setStatus("idle", `Loaded ${plural(count, "row")} that were not updated. Fix the values (see #error) and run again.`);
+    const maybe = lastRun.counts.maybe;
+    setStatus("idle", `Loaded ${plural(count, "row")} that were not ${OPS[lastRun.operation].verb}. Fix the values (see #error) and run again.${maybe ? ` ${plural(maybe, "row")} may have applied (#outcome may-have-applied): remove them before running again.` : ""}`);
     $("input-text").focus();
   });
 }
@@ -616,16 +835,17 @@ function initChaos() {
 
 function initKeys() {
   $("dry-run").addEventListener("click", dryRun);
-  $("run").addEventListener("click", run);
+  $("run").addEventListener("click", requestRun);
   $("cancel").addEventListener("click", cancel);
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && running) { e.preventDefault(); cancel(); }
-    else if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !running) { e.preventDefault(); run(); }
+    else if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !running) { e.preventDefault(); requestRun(); }
   });
 }
 
 initTarget();
 initInput();
+initOperation();
 initResults();
 initChaos();
 initKeys();

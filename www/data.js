@@ -65,42 +65,71 @@ export function toCsv(rows) {
 
 // ---------------------------------------------------------------- input text -> inputs
 
+/** The batch operations the page offers, and what their inputs are made of. */
+export const OPERATIONS = ["update", "upsert", "create", "archive", "read"];
+/** Operations whose inputs are only ids (other columns are ignored). */
+export const ID_ONLY = new Set(["archive", "read"]);
+
 /**
- * Turns pasted or uploaded text into `BatchUpdateInput`s.
+ * Turns pasted or uploaded text into the inputs of `operation` (default "update").
  *
  * CSV: a header row with an `id` column; every other column is a property, except columns
  * whose name starts with `#` (comments, e.g. the `#error` column of a downloaded failure file).
  * Empty cells are left out unless `emptyClears` (then they send "" which clears the value).
+ * For `create` the `id` column is optional and ignored (a new record has no id yet: each row is
+ * a set of properties); for `archive` and `read` only the `id` column is used.
  *
- * JSON: an array (or `{inputs: [...]}`) of either BatchUpdateInput objects
- * (`{id, properties, idProperty?, objectWriteTraceId?}`) or flat objects (`{id, amount, ...}`).
- * Values are passed through untouched, so the package's own validation and formatting apply.
+ * JSON: an array (or `{inputs: [...]}`) of either input objects
+ * (`{id, properties, idProperty?, objectWriteTraceId?}`; for create `{properties,
+ * associations?, objectWriteTraceId?}`) or flat objects (`{id, amount, ...}`); for archive and
+ * read also plain ids (`["12", 13]`). Values are passed through untouched, so the package's own
+ * validation and formatting apply.
  *
- * Returns `{format, inputs, columns, rows}`; `rows` are the original records (objects of column
- * -> value) aligned with `inputs`, used to write failed rows back out. Throws SyntaxError with a
- * readable message for text that is neither.
+ * Returns `{format, operation, inputs, ids, columns, rows}`: `inputs` are what the package's
+ * `operation` takes (BatchUpdateInput / BatchUpsertInput / BatchCreateInput / id strings),
+ * `ids` the id of each row as given (`null` for create), `rows` the original records (objects
+ * of column -> value) aligned with `inputs`, used to write failed rows back out. Throws
+ * SyntaxError with a readable message for text that is neither.
  */
-export function parseInputText(text, { format = "auto", emptyClears = false } = {}) {
+export function parseInputText(text, { format = "auto", emptyClears = false, operation = "update" } = {}) {
+  if (!OPERATIONS.includes(operation)) throw new TypeError(`unknown operation ${operation}`);
   const trimmed = text.trim();
-  if (!trimmed) return { format: "empty", inputs: [], columns: [], rows: [] };
+  if (!trimmed) return { format: "empty", operation, inputs: [], ids: [], columns: [], rows: [] };
   const fmt = format === "auto" ? (/^[[{]/.test(trimmed) ? "json" : "csv") : format;
-  return fmt === "json" ? parseJsonInputs(trimmed) : parseCsvInputs(text, emptyClears);
+  const parsed = fmt === "json" ? parseJsonInputs(trimmed, operation) : parseCsvInputs(text, emptyClears, operation);
+  return { ...parsed, operation };
 }
 
-function parseCsvInputs(text, emptyClears) {
+/** The input `operation` takes, from a row's id and properties (and the JSON item's extra fields). */
+function shapeInput(operation, id, properties, extra = {}) {
+  if (ID_ONLY.has(operation)) return id;
+  if (operation === "create") {
+    const input = { properties };
+    if (extra.associations !== undefined) input.associations = extra.associations;
+    if (extra.objectWriteTraceId !== undefined) input.objectWriteTraceId = extra.objectWriteTraceId;
+    return input;
+  }
+  const input = { id, properties };
+  if (extra.idProperty !== undefined) input.idProperty = extra.idProperty;
+  if (extra.objectWriteTraceId !== undefined) input.objectWriteTraceId = extra.objectWriteTraceId;
+  return input;
+}
+
+function parseCsvInputs(text, emptyClears, operation) {
   const table = parseCsv(text);
-  if (table.length === 0) return { format: "csv", inputs: [], columns: [], rows: [] };
+  if (table.length === 0) return { format: "csv", inputs: [], ids: [], columns: [], rows: [] };
   const header = table[0].map((h) => h.trim());
   const idCol = header.findIndex((h) => h.toLowerCase() === "id");
-  if (idCol < 0) throw new SyntaxError(`CSV: the header row needs an "id" column (found: ${header.join(", ") || "nothing"})`);
+  const create = operation === "create";
+  if (idCol < 0 && !create) throw new SyntaxError(`CSV: the header row needs an "id" column (found: ${header.join(", ") || "nothing"})`);
   const seen = new Set();
   header.forEach((h, i) => {
     if (!h && i !== idCol) throw new SyntaxError(`CSV: column ${i + 1} has no name in the header row`);
     if (seen.has(h)) throw new SyntaxError(`CSV: column "${h}" appears twice in the header row`);
     seen.add(h);
   });
-  const propCols = header.map((h, i) => i).filter((i) => i !== idCol && !header[i].startsWith("#"));
-  const inputs = [], rows = [];
+  const propCols = ID_ONLY.has(operation) ? [] : header.map((h, i) => i).filter((i) => i !== idCol && !header[i].startsWith("#"));
+  const inputs = [], ids = [], rows = [];
   for (let r = 1; r < table.length; r++) {
     const cells = table[r];
     if (cells.length > header.length && cells.slice(header.length).some((c) => c !== ""))
@@ -110,37 +139,48 @@ function parseCsvInputs(text, emptyClears) {
       const v = cells[i] ?? "";
       if (v !== "" || emptyClears) properties[header[i]] = v;
     }
-    inputs.push({ id: (cells[idCol] ?? "").trim(), properties });
+    const id = create ? null : (cells[idCol] ?? "").trim();
+    inputs.push(shapeInput(operation, id, properties));
+    ids.push(id);
     rows.push(Object.fromEntries(header.map((h, i) => [h, cells[i] ?? ""])));
   }
-  return { format: "csv", inputs, columns: header, rows };
+  return { format: "csv", inputs, ids, columns: header, rows };
 }
 
-function parseJsonInputs(text) {
+function parseJsonInputs(text, operation) {
   let data;
   try { data = JSON.parse(text); } catch (err) { throw new SyntaxError(`JSON: ${err.message}`); }
   if (data && !Array.isArray(data) && Array.isArray(data.inputs)) data = data.inputs;
   if (!Array.isArray(data)) throw new SyntaxError("JSON: expected an array of objects (or {\"inputs\": [...]})");
-  const columns = new Set(["id"]);
+  const idOnly = ID_ONLY.has(operation), create = operation === "create";
+  const columns = new Set(create ? [] : ["id"]);
+  const ids = [];
   const inputs = data.map((item, i) => {
+    if (idOnly && (typeof item === "string" || typeof item === "number")) {
+      ids.push(String(item));
+      return String(item);
+    }
     if (!item || typeof item !== "object" || Array.isArray(item))
       throw new SyntaxError(`JSON: item ${i} is not an object`);
-    const id = typeof item.id === "number" ? String(item.id) : item.id;
+    const id = create ? null : typeof item.id === "number" ? String(item.id) : item.id;
+    ids.push(id);
+    if (idOnly) return id;
     let input;
     if (item.properties && typeof item.properties === "object" && !Array.isArray(item.properties)) {
-      input = { ...item, id };
+      // Passed through whole (an unknown field such as a typo is the package's to refuse);
+      // a create input has no id.
+      const { id: _id, ...rest } = item;
+      input = create ? rest : { ...item, id };
     } else {
-      const { id: _id, idProperty, objectWriteTraceId, ...properties } = item;
-      input = { id, properties };
-      if (idProperty !== undefined) input.idProperty = idProperty;
-      if (objectWriteTraceId !== undefined) input.objectWriteTraceId = objectWriteTraceId;
+      const { id: _id, idProperty, objectWriteTraceId, associations, ...properties } = item;
+      input = shapeInput(operation, id, properties, { idProperty, objectWriteTraceId, associations });
     }
     for (const k of Object.keys(input.properties)) columns.add(k);
     return input;
   });
   const cols = [...columns];
-  const rows = inputs.map((inp) => Object.fromEntries(cols.map((c) => [c, c === "id" ? inp.id : inp.properties[c]])));
-  return { format: "json", inputs, columns: cols, rows };
+  const rows = inputs.map((inp, i) => Object.fromEntries(cols.map((c) => [c, c === "id" ? ids[i] : inp.properties?.[c]])));
+  return { format: "json", inputs, ids, columns: cols, rows };
 }
 
 /** A cell value of a JSON record, as text for CSV output. */
@@ -237,4 +277,93 @@ export function generateSample({ objectType = "deals", count = 200, invalidRate 
     rows.push(columns.map((c) => r[c]));
   });
   return { csv: toCsv([columns, ...rows]), invalid };
+}
+
+/**
+ * Sample rows for any operation, as CSV text (update: `generateSample` itself).
+ *
+ * - upsert: `id` = values of the unique property (`deal_external_id` "ext-<n>" of seeded deals,
+ *   contacts' `email`), `newRate` of them (default half) values no record has yet, so
+ *   HubSpot creates those and updates the rest;
+ * - create: no `id` column (new records); each row has a unique `description` (deals) or
+ *   `email` (contacts) marker, `invalidRate` of them a deliberately invalid value;
+ * - archive: distinct seeded record ids only;
+ * - read: seeded record ids, `invalidRate` of them ids no record has (OBJECT_NOT_FOUND).
+ *
+ * Returns `{csv, invalid, fresh}`: the row indexes made invalid (or unknown, for read) and, for
+ * upsert, the row indexes whose id is new.
+ */
+export function generateOperationSample({
+  operation = "update", objectType = "deals", count = 200, invalidRate = 0.02, newRate = 0.5,
+  seed = Date.now() & 0xffff, poolSize,
+} = {}) {
+  if (operation === "update") {
+    const { csv, invalid } = generateSample({ objectType, count, invalidRate, seed, poolSize });
+    const ids = parseCsv(csv).slice(1).map((r) => r[0]);
+    return { csv, invalid: invalid.map((id) => ids.indexOf(id)), fresh: [] };
+  }
+  const rand = rng(seed);
+  const pick = (arr) => arr[Math.floor(rand() * arr.length)];
+  const contacts = objectType === "contacts" || objectType === "0-1";
+  const pool = poolSize ?? (contacts ? 200 : 3000);
+  const tag = seed.toString(36);
+  const shuffled = (n) => {
+    const ids = Array.from({ length: n }, (_, i) => i + 1);
+    for (let i = ids.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [ids[i], ids[j]] = [ids[j], ids[i]];
+    }
+    return ids;
+  };
+  const chosen = (n, rate, atLeastOne) => {
+    const k = rate > 0 ? Math.min(n, Math.max(atLeastOne && n >= 20 ? 1 : 0, Math.round(n * rate))) : 0;
+    return new Set(shuffled(n).slice(0, k).map((i) => i - 1));
+  };
+  const seeded = shuffled(Math.max(pool, count)).slice(0, count);
+  const firstNames = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken", "Radia", "Linus", "Margaret", "Donald"];
+  const dealProps = () => ({
+    amount: (Math.round(rand() * 5_000_000) / 100).toFixed(2),
+    dealstage: pick(DEAL_STAGES),
+  });
+  const out = [], invalid = [], fresh = [];
+
+  if (operation === "archive" || operation === "read") {
+    const unknown = operation === "read" ? chosen(count, invalidRate, true) : new Set();
+    out.push(["id"]);
+    seeded.forEach((n, i) => {
+      if (unknown.has(i)) { invalid.push(i); out.push([String(900000 + n)]); } else out.push([String(n)]);
+    });
+    return { csv: toCsv(out), invalid, fresh };
+  }
+
+  const bad = chosen(count, invalidRate, true);
+  const isNew = operation === "upsert" ? chosen(count, newRate, false) : new Set();
+  const columns = operation === "create"
+    ? (contacts ? ["email", "firstname", "lifecyclestage"] : ["dealname", "amount", "dealstage", "closedate", "description"])
+    : (contacts ? ["id", "firstname", "lifecyclestage"] : ["id", "dealname", "amount", "dealstage"]);
+  out.push(columns);
+  seeded.forEach((n, i) => {
+    let r;
+    if (contacts) {
+      r = { firstname: pick(firstNames), lifecyclestage: pick(LIFECYCLE_STAGES) };
+      if (operation === "create") r.email = `new-${tag}-${i + 1}@example.com`;
+      else r.id = isNew.has(i) ? `new-${tag}-${i + 1}@example.com` : `user${n}@example.com`;
+    } else if (operation === "create") {
+      const day = Date.UTC(2025, 0, 1) + Math.floor(rand() * 365) * 86_400_000;
+      r = { dealname: `New deal ${tag}-${i + 1}`, ...dealProps(), closedate: rand() < 0.5 ? new Date(day).toISOString().slice(0, 10) : "",
+        description: `sample ${tag}-${i + 1}` };
+    } else {
+      const id = isNew.has(i) ? `ext-new-${tag}-${i + 1}` : `ext-${n}`;
+      r = { id, dealname: isNew.has(i) ? `New deal ${id}` : `Deal ${n} (upserted)`, ...dealProps() };
+    }
+    if (isNew.has(i)) fresh.push(i);
+    if (bad.has(i)) {
+      const kinds = (contacts ? CONTACT_INVALID : DEAL_INVALID).filter(([p]) => columns.includes(p));
+      const [prop, value] = pick(kinds);
+      r[prop] = value(n);
+      invalid.push(i);
+    }
+    out.push(columns.map((c) => r[c] ?? ""));
+  });
+  return { csv: toCsv(out), invalid, fresh };
 }

@@ -5,7 +5,8 @@
 //
 // One demo server (www/serve.mjs: emulator in sandbox mode + www/ at / + pkg/ at /pkg/) on an
 // ephemeral port; the emulator is inspected in-process to check what the page claims.
-// Screenshots go to target/demo/ (not committed).
+// Screenshots go to target/demo/ (not committed): demo.png, demo-mobile.png, demo-cancelled.png (update),
+// demo-upsert.png, demo-create.png, demo-archive-confirm.png, demo-archive.png, demo-read.png.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -100,6 +101,8 @@ async function generate(count, invalidPercent) {
 async function tableRows() {
   return page.$$eval("#results-body tr[data-outcome]", (trs) => trs.map((tr) => ({
     index: Number(tr.dataset.index), id: tr.dataset.id, outcome: tr.dataset.outcome,
+    recordId: tr.dataset.recordId, maybe: tr.dataset.mayHaveApplied === "true",
+    shownId: tr.cells[1].textContent.trim(), badge: tr.querySelector(".badge").textContent.trim(),
     details: tr.querySelector(".details").textContent.trim(),
   })));
 }
@@ -308,5 +311,202 @@ test("Proxy target: https enforced, the token stays secret and in memory unless 
 
   await page.check("#target-sandbox");
   assert.equal(await page.getAttribute("#chaos-card", "aria-disabled"), "false");
+  assert.deepEqual(pageErrors, []);
+});
+
+// ---------------------------------------------------------------- the other operations
+
+async function resetData() {
+  await page.click("#chaos-reset");
+  await page.waitForFunction(() => document.querySelector("#chaos-status").textContent.startsWith("Data reseeded"));
+  assert.equal(demo.emulator.getState().requests, 0);
+}
+
+/** Clicks a sample preset and waits for its rows; returns the parsed input of that operation. */
+async function preset(op, count) {
+  await page.click(`[data-testid="sample-${op}"]`);
+  await page.waitForFunction((n) => document.querySelector("#input-summary").textContent.startsWith(`${n.toLocaleString("en")} rows`), count);
+  assert.equal(await page.isChecked(`[data-testid="op-${op}"]`), true);
+  return parseInputText(await page.inputValue("#input-text"), { operation: op });
+}
+
+async function dryRunEndpoint(op) {
+  await page.click("#dry-run");
+  await page.waitForSelector(`#dry-card[data-state="ok"][data-operation="${op}"]`);
+  return text('[data-testid="dry-run-endpoint"]');
+}
+
+async function runAndWait(timeout = 30_000) {
+  await page.click("#run");
+  await page.waitForSelector('#progress[data-state="done"]', { timeout });
+  await page.waitForSelector('#status[data-state="done"]');
+  return tableRows();
+}
+
+test("upsert by external id, half new: dry run names batch/upsert, verdicts say created or updated as the emulator did", { timeout: 40_000 }, async (t) => {
+  await resetData();
+  await applyChaos({ faultRate: 0, latencyMs: 0 });
+  const { inputs } = await preset("upsert", 200);
+  assert.equal(await page.inputValue("#id-property"), "deal_external_id");
+  assert.equal(await page.textContent("#run"), "Run upsert");
+  const before = demo.emulator.getState().requests;
+  assert.equal(await dryRunEndpoint("upsert"), `POST ${demo.url}/crm/v3/objects/deals/batch/upsert`);
+  assert.equal(await num('[data-testid="dry-run-count"]'), 2);
+  const body = JSON.parse(await text('[data-testid="dry-run-body"]'));
+  assert.deepEqual(body.inputs[0], { id: inputs[0].id, idProperty: "deal_external_id", properties: inputs[0].properties });
+  assert.equal(demo.emulator.getState().requests, before, "a dry run sends nothing");
+
+  // What existed before, by external id: those must come back "updated", the rest "created".
+  const existed = new Set(demo.emulator.records("deals", { createdBy: "seed" }).map((r) => r.properties.deal_external_id));
+  const rows = await runAndWait();
+  assert.equal(rows.length, 200);
+  const created = rows.filter((r) => r.outcome === "created"), updated = rows.filter((r) => r.outcome === "updated");
+  assert.equal(created.length + updated.length, 200, "every row created or updated");
+  assert.ok(created.length >= 60 && updated.length >= 60, `half new: ${created.length} created, ${updated.length} updated`);
+  for (const r of rows) {
+    assert.equal(r.id, inputs[r.index].id);
+    assert.equal(r.outcome, existed.has(r.id) ? "updated" : "created", `row ${r.index} (${r.id})`);
+    const [rec] = demo.emulator.records("deals", { archived: false, where: { deal_external_id: r.id } });
+    assert.ok(rec, `no live deal has deal_external_id ${r.id}`);
+    assert.equal(rec.id, r.recordId, `row ${r.index} names the record the emulator wrote`);
+    assert.equal(rec.createdBy, r.outcome === "created" ? "upsert" : "seed");
+    for (const [k, v] of Object.entries(inputs[r.index].properties)) assert.equal(rec.properties[k], v, `${r.id}.${k}`);
+  }
+  assert.equal(demo.emulator.getState().created.upsert, created.length);
+  assert.equal(await num("#c-updated"), 200);
+  assert.equal(await text("#c-updated-label"), "Upserted");
+  assert.match(await text("#status"), new RegExp(`^Done in [\\d.]+ m?s: 200 rows upserted \\(${created.length} created, ${updated.length} updated\\), 0 failed\\.$`));
+  t.diagnostic(`${created.length} created, ${updated.length} updated`);
+  await page.screenshot({ path: path.join(SHOTS, "demo-upsert.png"), fullPage: true });
+
+  // Safe to repeat: the same rows again create nothing.
+  const rows2 = await runAndWait();
+  assert.equal(rows2.filter((r) => r.outcome === "updated").length, 200);
+  assert.equal(demo.emulator.getState().created.upsert, created.length);
+  assert.deepEqual(pageErrors, []);
+});
+
+test("create 250 deals: dry run names batch/create, each row shows its new id, a lost answer is 'may have been created'", { timeout: 40_000 }, async (t) => {
+  await resetData();
+  const { inputs, ids } = await preset("create", 250);
+  assert.ok(ids.every((id) => id === null), "create rows have no id");
+  assert.equal(await page.isHidden("#id-property-field"), true);
+  assert.equal(await dryRunEndpoint("create"), `POST ${demo.url}/crm/v3/objects/deals/batch/create`);
+  assert.equal(await num('[data-testid="dry-run-count"]'), 3);
+  const body = JSON.parse(await text('[data-testid="dry-run-body"]'));
+  assert.deepEqual(body.inputs[0].properties, inputs[0].properties);
+  assert.equal(body.inputs[0].id, undefined);
+  const invalid = new Set(inputs.map((x, i) => (invalidProperty(x.properties) ? i : -1)).filter((i) => i >= 0));
+  assert.ok(invalid.size >= 1, "the preset carries invalid rows");
+
+  // The first batch is applied, then answered 504: the client cannot know, so never re-sends.
+  demo.emulator.queueFaults(["504-after-apply"]);
+  const rows = await runAndWait();
+  assert.equal(rows.length, 250);
+  const byDescription = (d) => demo.emulator.records("deals", { where: { description: d } });
+  const created = rows.filter((r) => r.outcome === "created");
+  const maybe = rows.filter((r) => r.maybe);
+  const failed = rows.filter((r) => r.outcome === "failed");
+  assert.ok(maybe.length >= 1 && maybe.length <= 100, `maybe: ${maybe.length}`);
+  for (const r of created) {
+    const rec = demo.emulator.getRecord("deals", r.recordId);
+    assert.ok(rec && rec.createdBy === "create", `row ${r.index}: record ${r.recordId} was not created`);
+    assert.deepEqual(Object.fromEntries(Object.keys(inputs[r.index].properties).map((k) => [k, rec.properties[k]])), inputs[r.index].properties);
+    assert.equal(r.shownId, r.recordId);
+  }
+  for (const r of maybe) {
+    assert.equal(r.outcome, "failed");
+    assert.equal(r.badge, "May have been created");
+    assert.match(r.details, /UNKNOWN_OUTCOME/);
+    // It really was applied (after-apply fault), unless the row itself was invalid.
+    assert.equal(byDescription(inputs[r.index].properties.description).length, invalid.has(r.index) ? 0 : 1, `maybe row ${r.index}`);
+  }
+  for (const i of invalid) {
+    const r = rows[i];
+    assert.equal(r.outcome, "failed", `invalid row ${i}`);
+    if (!r.maybe) assert.match(r.details, /VALIDATION_ERROR/);
+    assert.equal(byDescription(inputs[i].properties.description).length, 0, `invalid row ${i} was created`);
+  }
+  assert.equal(created.length + failed.length, 250);
+  assert.deepEqual(demo.emulator.duplicates("deals", "description"), [], "a record was created twice");
+  assert.equal(demo.emulator.getState().created.create, created.length + maybe.filter((r) => !invalid.has(r.index)).length);
+  assert.match(await text("#status"), new RegExp(`^Done in [\\d.]+ m?s: ${created.length} records created, ${failed.length} failed\\. ${maybe.length} rows? may have been created anyway`));
+  t.diagnostic(`${created.length} created, ${failed.length} failed (${maybe.length} may have been created, ${invalid.size} invalid)`);
+  await page.screenshot({ path: path.join(SHOTS, "demo-create.png"), fullPage: true });
+  assert.deepEqual(pageErrors, []);
+});
+
+test("archive 20 deals asks first: cancel sends nothing, confirm archives exactly those", { timeout: 40_000 }, async () => {
+  await resetData();
+  const { inputs } = await preset("archive", 20);
+  assert.equal(await page.textContent("#run"), "Archive…");
+  assert.equal(await dryRunEndpoint("archive"), `POST ${demo.url}/crm/v3/objects/deals/batch/archive`);
+  assert.deepEqual(JSON.parse(await text('[data-testid="dry-run-body"]')), { inputs: inputs.map((id) => ({ id })) });
+
+  // Cancel (the "Keep them" button, then Esc): nothing is sent, nothing archived.
+  await page.click("#run");
+  await page.waitForSelector("#confirm-dialog[open]");
+  assert.equal(await text("#confirm-title"), "Archive 20 deals?");
+  assert.equal(await text("#confirm-ok"), "Archive 20 deals");
+  await page.screenshot({ path: path.join(SHOTS, "demo-archive-confirm.png"), fullPage: true });
+  await page.click('[data-testid="confirm-cancel"]');
+  await page.waitForSelector("#confirm-dialog:not([open])", { state: "attached" });
+  assert.match(await text("#status"), /^Archive not confirmed: nothing was sent\.$/);
+  await page.click("#run");
+  await page.waitForSelector("#confirm-dialog[open]");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#confirm-dialog:not([open])", { state: "attached" });
+  await sleep(300);
+  assert.equal(demo.emulator.getState().requests, 0, "a request was sent without confirmation");
+  assert.equal(demo.emulator.getState().archived.deals, 0);
+
+  // Confirm: exactly the 20 are archived, each row says so.
+  await page.click("#run");
+  await page.waitForSelector("#confirm-dialog[open]");
+  await page.click('[data-testid="confirm-archive"]');
+  await page.waitForSelector('#progress[data-state="done"]', { timeout: 20_000 });
+  await page.waitForSelector('#status[data-state="done"]');
+  const rows = await tableRows();
+  assert.equal(rows.length, 20);
+  for (const r of rows) {
+    assert.equal(r.outcome, "archived", `row ${r.index}`);
+    assert.equal(r.id, inputs[r.index]);
+    assert.equal(demo.emulator.getRecord("deals", r.id).archived, true, `deal ${r.id} shown archived but live`);
+  }
+  assert.equal(demo.emulator.getState().archived.deals, 20);
+  assert.equal(demo.emulator.getState().operations.archive, 1);
+  assert.match(await text("#status"), /^Done in [\d.]+ m?s: 20 records archived, 0 failed\.$/);
+  await page.screenshot({ path: path.join(SHOTS, "demo-archive.png"), fullPage: true });
+  assert.deepEqual(pageErrors, []);
+});
+
+test("read 50 deals: found rows show what the emulator holds, unknown ids OBJECT_NOT_FOUND", { timeout: 30_000 }, async () => {
+  // After the archive test: its 20 deals are archived (not found by a read) until the next reset.
+  const archived = new Set(demo.emulator.records("deals", { archived: true }).map((r) => r.id));
+  const { inputs } = await preset("read", 50);
+  assert.equal(await dryRunEndpoint("read"), `POST ${demo.url}/crm/v3/objects/deals/batch/read`);
+  const body = JSON.parse(await text('[data-testid="dry-run-body"]'));
+  assert.deepEqual(body.properties, ["dealname", "amount", "dealstage"]);
+  assert.deepEqual(body.inputs.slice(0, 2), inputs.slice(0, 2).map((id) => ({ id })));
+  const applied = demo.emulator.getState().applied;
+  const rows = await runAndWait();
+  assert.equal(rows.length, 50);
+  for (const r of rows) {
+    const rec = demo.emulator.getRecord("deals", r.id);
+    if (rec && !archived.has(r.id)) {
+      assert.equal(r.outcome, "found", `row ${r.index} (deal ${r.id})`);
+      for (const k of ["dealname", "amount", "dealstage"]) assert.ok(r.details.includes(`${k}=${rec.properties[k] ?? "∅"}`), `deal ${r.id}.${k}`);
+    } else {
+      assert.equal(r.outcome, "failed", `row ${r.index} (deal ${r.id}) has no live record`);
+      assert.match(r.details, /OBJECT_NOT_FOUND/);
+    }
+  }
+  assert.ok(rows.some((r) => r.outcome === "failed"), "the preset has unknown ids");
+  assert.equal(demo.emulator.getState().applied, applied, "a read wrote something");
+  await page.screenshot({ path: path.join(SHOTS, "demo-read.png"), fullPage: true });
+
+  // Back to update for whatever runs next.
+  await page.check('[data-testid="op-update"]');
+  assert.equal(await page.textContent("#run"), "Run update");
   assert.deepEqual(pageErrors, []);
 });
