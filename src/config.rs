@@ -455,12 +455,17 @@ fn read_call_options(
     entries: &[(String, Value)],
     skip: &[&str],
 ) -> Result<Plan, String> {
-    let known = match operation {
-        Operation::Update | Operation::Upsert => "idProperty, signal, onProgress",
-        Operation::Read => {
-            "properties, propertiesWithHistory, idProperty, archived, signal, onProgress"
-        }
-        Operation::Create | Operation::Archive => "signal, onProgress",
+    let known: &[&str] = match operation {
+        Operation::Update | Operation::Upsert => &["idProperty", "signal", "onProgress"],
+        Operation::Read => &[
+            "properties",
+            "propertiesWithHistory",
+            "idProperty",
+            "archived",
+            "signal",
+            "onProgress",
+        ],
+        Operation::Create | Operation::Archive => &["signal", "onProgress"],
     };
     let mut plan = Plan::new(operation);
     let mut properties = None;
@@ -469,14 +474,19 @@ fn read_call_options(
         if matches!(value, Value::Undefined) || skip.contains(&k) {
             continue;
         }
-        if !known
-            .split(',')
-            .any(|n| n.strip_prefix(' ').unwrap_or(n) == k)
-        {
-            return Err(format!(
-                "options.{k}: unknown option for {} (known: {known})",
+        if !known.contains(&k) {
+            let mut msg = format!(
+                "options.{k}: unknown option for {} (known: ",
                 operation.word()
-            ));
+            );
+            for (i, name) in known.iter().enumerate() {
+                if i > 0 {
+                    msg.push_str(", ");
+                }
+                msg.push_str(name);
+            }
+            msg.push(')');
+            return Err(msg);
         }
         match (k, value) {
             ("signal", Value::Other("object")) | ("onProgress", Value::Other("function")) => {}
