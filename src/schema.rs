@@ -360,6 +360,25 @@ pub enum ViolationCode {
 }
 
 impl ViolationCode {
+    /// Every code.
+    pub const ALL: [ViolationCode; 6] = [
+        ViolationCode::PropertyDoesntExist,
+        ViolationCode::ReadOnlyValue,
+        ViolationCode::InvalidOption,
+        ViolationCode::InvalidDecimal,
+        ViolationCode::InvalidDate,
+        ViolationCode::LeadingTrailingWhitespace,
+    ];
+
+    /// The code HubSpot's word names (`INVALID_INTEGER` is HubSpot's other word for a bad
+    /// number); `None` for any other word.
+    pub fn parse(word: &str) -> Option<ViolationCode> {
+        if word == "INVALID_INTEGER" {
+            return Some(ViolationCode::InvalidDecimal);
+        }
+        Self::ALL.into_iter().find(|c| c.as_str() == word)
+    }
+
     /// The word HubSpot uses.
     pub fn as_str(self) -> &'static str {
         match self {

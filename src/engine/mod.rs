@@ -11,6 +11,7 @@
 //! The engine is generic over how a written record is held (`T`: [`Written`]): natively the
 //! whole [`crate::model::SimplePublicObject`], in the npm build its keys beside the JS object.
 
+mod isolate;
 mod ledger;
 mod window;
 
@@ -584,6 +585,40 @@ impl<T: Written> Engine<T> {
     }
 
     fn split(&mut self, batch: Batch, error: &HubSpotError, now: f64) {
+        // Pinpoint first: the inputs holding a value HubSpot named fail at once, with the
+        // details that name them; the rest go again together (see `isolate`).
+        if let Some(condemned) = isolate::pinpoint(&batch.indexes, &self.inputs, &error.errors) {
+            let mut rest = Vec::with_capacity(batch.indexes.len());
+            for &i in &batch.indexes {
+                let mut details = Vec::new();
+                for (c, d) in &condemned {
+                    if *c == i {
+                        details.push((*d).clone());
+                    }
+                }
+                if details.is_empty() {
+                    rest.push(i);
+                    continue;
+                }
+                let mut reason = FailureReason::from_error(error);
+                reason.message = String::from("Property values were not valid:");
+                for d in &details {
+                    reason.message.push(' ');
+                    reason.message.push_str(&d.message);
+                }
+                reason.errors = details;
+                self.ledger.fail(i, reason);
+            }
+            if !rest.is_empty() {
+                self.stats.batches += 1;
+                self.enqueue(Batch {
+                    indexes: rest,
+                    attempts: 0,
+                    not_before: now,
+                });
+            }
+            return;
+        }
         // HubSpot names the offending properties but not the inputs. Inputs that set none of
         // them are probably valid and go together; the rest are halved until each offender
         // stands alone. This only routes requests: the verdict is always HubSpot's.

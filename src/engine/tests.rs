@@ -62,6 +62,9 @@ struct Sim {
     pub bodies: Vec<(Vec<usize>, String)>,
     /// Answers carry `X-HubSpot-RateLimit-Max` and `-Interval-Milliseconds` of `limit`.
     rate_headers: bool,
+    /// A 400 names the first bad value only, in HubSpot's words (`x was not one of the
+    /// allowed options: [...]`); otherwise every bad property, with no value.
+    name_first_value: bool,
 }
 
 impl Sim {
@@ -81,6 +84,7 @@ impl Sim {
             attempts_per_body: BTreeMap::new(),
             bodies: Vec::new(),
             rate_headers: false,
+            name_first_value: false,
         }
     }
 
@@ -169,18 +173,21 @@ impl Sim {
     }
 
     fn apply(&mut self, body: BatchInputSimplePublicObjectBatchInput) -> Reply {
-        let bad: Vec<String> = body
+        let bad: Vec<(String, String)> = body
             .inputs
             .iter()
             .flat_map(|i| i.properties.0.iter())
             .filter(|(_, v)| self.invalid_values.contains(v))
-            .map(|(k, _)| k.clone())
+            .cloned()
             .collect();
         if !bad.is_empty() {
-            let details: Vec<String> = bad
-                .iter()
-                .map(|k| format!(r#"{{"isValid":false,"message":"bad value","error":"INVALID_OPTION","name":"{k}"}}"#))
-                .collect();
+            let details: Vec<String> = if self.name_first_value {
+                bad.iter().take(1).map(|(k, v)| format!(r#"{{"isValid":false,"message":"{v} was not one of the allowed options: [a, b]","error":"INVALID_OPTION","name":"{k}"}}"#)).collect()
+            } else {
+                bad.iter()
+                    .map(|(k, _)| format!(r#"{{"isValid":false,"message":"bad value","error":"INVALID_OPTION","name":"{k}"}}"#))
+                    .collect()
+            };
             return error_reply(
                 400,
                 "VALIDATION_ERROR",
@@ -1902,4 +1909,45 @@ fn late_events_for_a_cancelled_attempt_are_ignored() {
     assert_eq!(r.results.len(), 2);
     assert!(r.failed.is_empty());
     assert_eq!((r.stats.requests, r.stats.retries), (2, 1));
+}
+
+/// A 400 that names a value fails exactly the inputs holding it and resends the rest: one
+/// extra request per distinct bad value (HubSpot names only the first), where halving needs
+/// about log2(batch) per bad input; the verdicts are the same either way.
+#[test]
+fn a_named_value_is_pinpointed_not_halved() {
+    let cfg = ClientConfig {
+        rate_limit: None,
+        concurrency: 1,
+        ..ClientConfig::default()
+    };
+    let mut given = inputs(100);
+    for (i, v) in [
+        (7, "bogus-1"),
+        (40, "bogus-2"),
+        (41, "bogus-2"),
+        (93, "bogus-3"),
+    ] {
+        given[i].properties.0.push(("dealstage".into(), v.into()));
+    }
+    let mut runs = Vec::new();
+    for name_first_value in [true, false] {
+        let mut sim = Sim::new(100);
+        sim.invalid_values = ["bogus-1", "bogus-2", "bogus-3"].map(String::from).into();
+        sim.name_first_value = name_first_value;
+        let run = drive(cfg.clone(), given.clone(), &mut sim);
+        let r = run.result.unwrap();
+        let failed: Vec<usize> = r.failed.iter().map(|f| f.index).collect();
+        assert_eq!(failed, [7, 40, 41, 93], "named: {name_first_value}");
+        assert_eq!(r.results.len(), 96);
+        for f in &r.failed {
+            assert_eq!(f.error.category, Category::ValidationError);
+            assert_eq!(f.error.status, Some(400));
+        }
+        runs.push(sim.requests);
+    }
+    // Named: the first 400 names bogus-1, the next bogus-2 (two inputs), then bogus-3, then
+    // the 96 valid ones go through: 4 requests.
+    assert_eq!(runs[0], 4, "pinpointed");
+    assert!(runs[1] >= runs[0] + 4, "halving takes more: {runs:?}");
 }
