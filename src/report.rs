@@ -131,6 +131,9 @@ pub struct RunStats {
     pub retries: u32,
     /// 429 answers received.
     pub rate_limited: u32,
+    /// Answers with a status of 400 or more (429s included): HubSpot asks that these stay
+    /// under 5% of an app's requests.
+    pub error_responses: u32,
     /// Distinct batches, counting those made by splitting a rejected batch.
     pub batches: u32,
     /// Wall time of the run.

@@ -785,12 +785,13 @@ fn caller_visible_shapes_by_hand() {
         requests: 2,
         retries: 0,
         rate_limited: 1,
+        error_responses: 2,
         batches: 2,
         duration_ms: 12.5,
     };
     assert_eq!(
         serde_json::to_string(&stats).unwrap(),
-        r#"{"requests":2,"retries":0,"rateLimited":1,"batches":2,"durationMs":12.5}"#
+        r#"{"requests":2,"retries":0,"rateLimited":1,"errorResponses":2,"batches":2,"durationMs":12.5}"#
     );
     assert_eq!(
         serde_json::to_string(&Map(vec![("a\"b".to_owned(), vec!["1".to_owned()])])).unwrap(),

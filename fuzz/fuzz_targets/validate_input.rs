@@ -114,6 +114,7 @@ impl FRaw {
                 },
                 id_property: id_property.get(),
                 object_write_trace_id: object_write_trace_id.get(),
+                associations: Value::Undefined,
                 unknown_fields: unknown_fields.clone(),
             },
             FRaw::NotObject(i) => RawInput::NotObject(OTHER[usize::from(*i) % OTHER.len()]),
@@ -206,6 +207,7 @@ fn check_inputs(raw: &[RawInput], default_id_property: Option<&str>) {
                     id_property,
                     object_write_trace_id,
                     unknown_fields,
+                    ..
                 } = r
                 else {
                     panic!("accepted a non-object input")

@@ -222,6 +222,7 @@ fn build_inputs(case: &Case, n: usize) -> Vec<SimplePublicObjectBatchInput> {
                 } else {
                     Value::Undefined
                 },
+                associations: Value::Undefined,
                 unknown_fields: vec![],
             }
         })

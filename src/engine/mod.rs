@@ -263,6 +263,9 @@ impl<T: Written> Engine<T> {
                 if !matches!(f.phase, Phase::Sent { .. }) {
                     return;
                 }
+                if status >= 400 {
+                    self.stats.error_responses += 1;
+                }
                 self.pace(id, &meta, at);
                 if let Some(f) = self.in_flight.iter_mut().find(|f| f.id == id) {
                     f.phase = Phase::Heard { status, meta };

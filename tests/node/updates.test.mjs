@@ -25,7 +25,7 @@ function assertResultShape(r) {
   assert.ok(isIso(r.completedAt), "completedAt");
   assert.ok(Array.isArray(r.errors));
   assert.equal(r.numErrors, r.errors.length);
-  for (const k of ["requests", "retries", "rateLimited", "batches", "durationMs"]) {
+  for (const k of ["requests", "retries", "rateLimited", "errorResponses", "batches", "durationMs"]) {
     assert.equal(typeof r.stats[k], "number", `stats.${k}`);
     assert.ok(r.stats[k] >= 0);
   }

@@ -110,7 +110,7 @@ export async function run(): Promise<void> {
   const requestedAt: string | undefined = result.requestedAt;
   const failed: FailedInput[] = result.failed;
   const stats: RunStats = result.stats;
-  const { requests, retries, rateLimited, batches, durationMs }: { requests: number; retries: number; rateLimited: number; batches: number; durationMs: number } = stats;
+  const { requests, retries, rateLimited, errorResponses, batches, durationMs }: { requests: number; retries: number; rateLimited: number; errorResponses: number; batches: number; durationMs: number } = stats;
   const accounted: boolean = result.results.length + result.failed.length === inputs.length;
 
   // HubSpot's required fields are required (issue 13 item 8): read here from each object, and
@@ -176,7 +176,7 @@ export async function run(): Promise<void> {
     const context: Record<string, string[]> | undefined = reason.context;
     void [index, id, httpStatus, category, message, correlationId, subCategory, context];
   }
-  void [status, numErrors, startedAt, completedAt, requestedAt, requests, retries, rateLimited, batches, durationMs, accounted, seen, formatted];
+  void [status, numErrors, startedAt, completedAt, requestedAt, requests, retries, rateLimited, errorResponses, batches, durationMs, accounted, seen, formatted];
 
   // --- errors (CONTRACT: HubSpotError) ---------------------------------------------------------------------
   try {
