@@ -97,6 +97,33 @@ test("invalid update options reject before any request", () =>
     await stillWorks(c, emu);
   }));
 
+test("dirty data: 2,000 deals with 1% bad values, pinpointed: at most 2 extra requests per invalid input", () =>
+  withEmu({ deals: 2000 }, async (emu) => {
+    const stages = ["appointmentscheduled", "qualifiedtobuy", "closedwon", "closedlost"];
+    // 20 bad inputs: dealstage values and amounts HubSpot names in its message, some repeated.
+    const bad = new Map();
+    for (let i = 37; i < 2000; i += 100) bad.set(i, i % 200 === 37 ? { dealstage: `stage-${i % 3}` } : { amount: `${i}x` });
+    const inputs = range(1, 2000).map((k, i) => ({
+      id: String(k),
+      properties: { dealstage: stages[i % 4], amount: `${k}.5`, ...(bad.get(i) ?? {}) },
+    }));
+    const r = await client(emu).update(inputs);
+    assertAccountsForAll(r, inputs);
+    assert.deepEqual(r.failed.map((f) => f.index), [...bad.keys()]);
+    for (const f of r.failed) {
+      assert.equal(f.error.category, "VALIDATION_ERROR");
+      const [name, value] = Object.entries(bad.get(f.index))[0];
+      assert.equal(f.error.errors[0].in, name);
+      assert.ok(f.error.message.includes(value), f.error.message);
+    }
+    const floor = 20; // batches of 100
+    const extra = r.stats.requests - floor;
+    assert.ok(extra <= 2 * bad.size, `${extra} extra requests for ${bad.size} invalid inputs`);
+    assert.equal(r.stats.errorResponses, emu.emulator.getLog().filter((e) => e.status >= 400).length);
+    assert.ok(r.stats.errorResponses <= bad.size, `${r.stats.errorResponses} error responses`);
+    console.log(`dirty data, pinpointed: ${r.stats.requests} requests (floor ${floor}), ${r.stats.errorResponses} error responses, ${bad.size} invalid inputs`);
+  }));
+
 test("invalid records: 100 with 3 bad dealstage values -> 97 updated, 3 failed with HubSpot's details", () =>
   withEmu({}, async (emu) => {
     const stages = ["appointmentscheduled", "qualifiedtobuy", "closedwon", "closedlost"];
