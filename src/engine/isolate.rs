@@ -189,7 +189,7 @@ mod tests {
                 ..ErrorDetail::default()
             },
         ] {
-            assert_eq!(condemned(&inputs, &[d.clone()]), None, "{d:?}");
+            assert_eq!(condemned(&inputs, std::slice::from_ref(&d)), None, "{d:?}");
         }
         assert_eq!(named_value(" was not a valid number."), None);
     }

@@ -194,8 +194,10 @@ test("flows through the client: the token is in no error, result, log line or UR
   } finally {
     await emu.close();
   }
-  assert.ok(requestsSeen > 40, `flows sent requests (${requestsSeen})`);
-  assert.ok(authSeen > 40, `the token went in the Authorization header (${authSeen} requests)`);
+  // A floor, not a count: it proves the flows above really went over HTTP. It is low
+  // enough that sending fewer requests for the same work (pinpointing a 400) keeps it.
+  assert.ok(requestsSeen >= 30, `flows sent requests (${requestsSeen})`);
+  assert.ok(authSeen >= 30, `the token went in the Authorization header (${authSeen} requests)`);
   // The collectors saw every source (so a clean scan means something).
   const sources = new Set(collected.map((c) => c.where.split(/[: ]/)[0]));
   for (const src of ["stderr", "request", "success", "fault", "401", "403", "abort", "invalid", "emulator", "build"]) assert.ok(sources.has(src), `collected from ${src}`);
