@@ -828,5 +828,3 @@ fn origin_of(url: &str) -> String {
 #[cfg(test)]
 mod tests;
 
-#[cfg(test)]
-mod operation_tests;

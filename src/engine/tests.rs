@@ -1951,3 +1951,6 @@ fn a_named_value_is_pinpointed_not_halved() {
     assert_eq!(runs[0], 4, "pinpointed");
     assert!(runs[1] >= runs[0] + 4, "halving takes more: {runs:?}");
 }
+
+/// The other four operations (upsert, create, read, archive).
+mod operations;

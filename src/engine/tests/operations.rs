@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value as Json};
 
-use super::*;
+use crate::engine::*;
 use crate::model::Map;
 use crate::operation::Operation;
 use crate::request::Plan;
