@@ -16,6 +16,14 @@ import { REPO } from "./lib.mjs";
 // Code added by other open issues, reported apart from the update features' count.
 export const OTHER_ISSUES = [{ file: "src/schema.rs", issue: "issue 15 (property checks against HubSpot's schema, the 5% error budget)" }];
 
+// Code other issues spread over existing files, counted as what a range of commits added: the
+// production lines at `to` less those at `from`, both by today's rule, without the files
+// counted whole above. `exclude` names test code that then lived where today's rule counts it.
+export const OTHER_RANGES = [
+  { from: "05f8219^", to: "0065e6e", exclude: ["src/engine/operation_tests.rs"], issue: "issue 14 (upsert, create, read and archive on the one engine; the proxy's operations)" },
+  { from: "0065e6e", to: "HEAD", exclude: ["src/engine/operation_tests.rs"], issue: "issue 15 (pinpointing a rejected batch, stats.errorResponses, and what lands after)" },
+];
+
 // What reads, writes or converts JSON or values across the boundary. Whole files, or items in
 // a file: an item starts at the first line matching `start` and ends at its closing brace.
 export const JSON_ENCODING = [
@@ -38,6 +46,7 @@ export const JSON_ENCODING = [
   { file: "src/request.rs", item: /^impl<B: serde::Serialize> HttpRequest<B>/, what: "native body writer (serde_json)" },
 ];
 
+const isProd = (f) => (f.endsWith(".rs") && !/(^|\/)tests\.rs$/.test(f) && !f.includes("/tests/")) || /\.m?js$/.test(f);
 const isComment = (l) => /^\s*$|^\s*\/\//.test(l);
 const isJsComment = (l) => /^\s*$|^\s*\/\/|^\s*\*|^\s*\/\*/.test(l);
 
@@ -50,7 +59,10 @@ function prodRange(text) {
 }
 
 function countFile(path) {
-  const text = readFileSync(path, "utf8");
+  return countText(path, readFileSync(path, "utf8"));
+}
+
+function countText(path, text) {
   if (path.endsWith(".rs")) return prodRange(text).filter((l) => !isComment(l)).length;
   const lines = text.split("\n");
   if (text.endsWith("\n")) lines.pop();
@@ -74,6 +86,22 @@ function countItem(path, start) {
   return { from: i + 1, to: j + 1, lines: lines.slice(i, j + 1).filter((l) => !isComment(l)).length };
 }
 
+/** Production lines of src/ at a commit (the same rule), without `skip`; null without git. */
+function linesAt(rev, skip) {
+  try {
+    const names = execFileSync("git", ["ls-tree", "-r", "--name-only", rev, "src"], { cwd: REPO, encoding: "utf8" }).split("\n").filter(Boolean);
+    let n = 0;
+    for (const f of names.filter(isProd)) {
+      if (skip.includes(f)) continue;
+      const text = execFileSync("git", ["show", `${rev}:${f}`], { cwd: REPO, encoding: "utf8", maxBuffer: 1 << 26 });
+      n += countText(f, text);
+    }
+    return n;
+  } catch {
+    return null;
+  }
+}
+
 function walk(dir, out = []) {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
@@ -95,12 +123,19 @@ function findScript() {
 export function measureLines() {
   const files = walk(join(REPO, "src"))
     .map((p) => relative(REPO, p))
-    .filter((f) => (f.endsWith(".rs") && !/(^|\/)tests\.rs$/.test(f) && !f.includes("/tests/")) || /\.m?js$/.test(f))
+    .filter(isProd)
     .sort();
   const perFile = Object.fromEntries(files.map((f) => [f, countFile(join(REPO, f))]));
   const total = Object.values(perFile).reduce((a, b) => a + b, 0);
   const other = OTHER_ISSUES.filter((o) => perFile[o.file] != null).map((o) => ({ ...o, lines: perFile[o.file] }));
-  const otherLines = other.reduce((a, o) => a + o.lines, 0);
+  const whole = OTHER_ISSUES.map((o) => o.file);
+  for (const r of OTHER_RANGES) {
+    const a = linesAt(r.from, [...whole, ...r.exclude]);
+    const b = linesAt(r.to, [...whole, ...r.exclude]);
+    // Without history (a shallow clone) the range cannot be counted: shown as unknown.
+    other.push({ file: `${r.from}..${r.to}`, issue: r.issue, lines: a == null || b == null ? null : b - a });
+  }
+  const otherLines = other.reduce((a, o) => a + (o.lines ?? 0), 0);
   const update = total - otherLines;
   const json = JSON_ENCODING.map((x) => {
     const path = join(REPO, x.file);
