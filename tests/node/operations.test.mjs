@@ -255,3 +255,75 @@ test("buildBatchRequests builds every operation without I/O; parseBatchResponse 
   assert.equal(parsed.status, "COMPLETE");
   assert.deepEqual(parsed.results, []);
 });
+
+// The contract points every operation shares with update, run the same way for each: pacing
+// under the token's limit (no 429), onProgress, and an abort mid-run that keeps what was done.
+const OPS = {
+  upsert: { inputs: (n) => range(1, n).map((k) => ({ id: `ext-${k}`, properties: { amount: `${k}` } })), options: { idProperty: "deal_external_id" } },
+  create: { inputs: (n) => range(1, n).map((k) => ({ properties: { dealname: `Paced ${k}` } })), options: {} },
+  read: { inputs: (n) => range(1, n).map(String), options: { properties: ["amount"] } },
+  archive: { inputs: (n) => range(1, n).map(String), options: {} },
+};
+
+/** Every input once: in results (counted) or in failed (by index). */
+function accountsForAll(r, n, op) {
+  const idx = new Set(r.failed.map((f) => f.index));
+  assert.equal(idx.size, r.failed.length, `${op}: no input failed twice`);
+  assert.equal(r.results.length + r.failed.length, n, `${op}: every input accounted for`);
+}
+
+for (const [op, { inputs, options }] of Object.entries(OPS)) {
+  test(`${op}: paced under the token's limit (0 x 429), onProgress to the end`, () =>
+    withEmu({ rateLimit: { requests: 4, intervalMs: 500 } }, async (emu) => {
+      const xs = inputs(40);
+      const seen = [];
+      const r = await client(emu, { batchSize: 5, rateLimit: { requests: 4, intervalMs: 500 } })[op](xs, {
+        ...options,
+        onProgress: (p) => seen.push({ ...p }),
+      });
+      accountsForAll(r, 40, op);
+      assert.equal(r.failed.length, 0, `${op}: ${JSON.stringify(r.failed[0])}`);
+      assert.equal(r.stats.requests, 8);
+      assert.equal(emu.emulator.getState().rateLimited, 0, `${op}: the emulator answered no 429`);
+      assert.ok(r.stats.durationMs >= 500, `${op}: 8 requests at 4 per 500 ms span two windows (${r.stats.durationMs} ms)`);
+      let prev = 0;
+      for (const p of seen) {
+        assert.ok(p.done >= prev && p.done <= 40, `${op}: progress monotonic`);
+        prev = p.done;
+      }
+      assert.equal(seen.at(-1)?.done, 40, `${op}: progress ends at total`);
+    }));
+
+  test(`${op}: an abort mid-run rejects ABORTED, sends nothing after, and accounts for every input`, () =>
+    withEmu({ latencyMs: 200 }, async (emu) => {
+      const ac = new AbortController();
+      const fetch = spyFetch();
+      fetch.onCall = (_, n) => {
+        if (n === 2) setTimeout(() => ac.abort(), 50);
+      };
+      const xs = inputs(20);
+      const err = await rejection(() => client(emu, { fetch, concurrency: 1, batchSize: 5 })[op](xs, { ...options, signal: ac.signal }));
+      assertHubSpotError(pkg.HubSpotError, err, "ABORTED", op);
+      await new Promise((res) => setTimeout(res, 500));
+      assert.equal(fetch.calls.length, 2, `${op}: no request after the abort`);
+      accountsForAll(err.result, 20, op);
+      assert.equal(err.result.results.length, 5, `${op}: the first batch was answered before the abort`);
+      for (const f of err.result.failed) {
+        // A create in flight when the abort came may have been applied: never "not sent".
+        const ok = f.error.category === "ABORTED" || (op === "create" && f.error.category === "UNKNOWN_OUTCOME");
+        assert.ok(ok, `${op}: ${JSON.stringify(f.error)}`);
+      }
+    }));
+}
+
+test("create: a batch HubSpot rejects whole for one bad value: that input fails, the rest are created once", () =>
+  withEmu({}, async (emu) => {
+    const inputs = range(1, 30).map((k) => ({ properties: { dealname: `I ${k}`, dealstage: k === 12 ? "nonsense" : "closedwon", description: `iso-${k}` } }));
+    const r = await client(emu, { batchSize: 10 }).create(inputs);
+    assert.deepEqual(r.failed.map((f) => f.index), [11]);
+    assert.equal(r.failed[0].error.category, "VALIDATION_ERROR");
+    assert.equal(r.failed[0].error.mayHaveApplied, undefined, "a rejected batch provably applied nothing");
+    assert.equal(r.results.length, 29);
+    assert.equal(emu.emulator.records("deals", { createdBy: "create" }).length, 29);
+    assert.deepEqual(emu.emulator.duplicates("deals", "description"), [], "no record created twice");
+  }));
