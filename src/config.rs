@@ -95,6 +95,9 @@ pub struct ClientConfig {
     pub timeout_ms: f64,
     /// `None` for `/crm/v3/objects/…`; a `YYYY-MM` date for `/crm/objects/YYYY-MM/…`.
     pub api_version: Option<String>,
+    /// A shared limiter paces the requests (the `rateLimiter` option): the engine asks it for
+    /// a permit before every send and gives each back, in place of its own window.
+    pub shared_limiter: bool,
 }
 
 impl Default for ClientConfig {
@@ -109,6 +112,7 @@ impl Default for ClientConfig {
             max_retries: DEFAULT_MAX_RETRIES,
             timeout_ms: DEFAULT_TIMEOUT_MS,
             api_version: None,
+            shared_limiter: false,
         }
     }
 }
@@ -133,6 +137,7 @@ const CLIENT_KEYS: &[&str] = &[
     "timeoutMs",
     "apiVersion",
     "fetch",
+    "rateLimiter",
 ];
 const BUILD_KEYS: &[&str] = &[
     "accessToken",
@@ -274,6 +279,17 @@ fn read_options(entries: &[(String, Value)], set: OptionSet) -> Result<ParsedOpt
                         "options.apiVersion: expected \"v3\" or a date version such as \"2026-03\""
                             .to_owned(),
                     )
+                }
+            },
+            // An object (plain or a class instance); the glue checks its two methods.
+            "rateLimiter" => match value {
+                Value::Object(_) | Value::Other("object") => config.shared_limiter = true,
+                Value::Null => {}
+                other => {
+                    return Err(format!(
+                        "options.rateLimiter: expected a RateLimiter (an object with acquire() and release()), got {}",
+                        type_name(other)
+                    ))
                 }
             },
             "fetch" if !matches!(value, Value::Other("function")) => {

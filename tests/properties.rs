@@ -903,6 +903,9 @@ fn run_engine(
                 continue;
             }
             Action::Cancel(id) => prop_assert!(false, "{} timed out", id),
+            Action::Acquire(_) | Action::Release { .. } => {
+                prop_assert!(false, "no shared limiter here")
+            }
             Action::Done => return Ok(now),
             Action::WaitUntil(t) => {
                 let next = pending.iter().map(|p| p.0).fold(t, f64::min);

@@ -741,6 +741,7 @@ pub fn run(case: &Case) {
                 now = pending.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
                 assert!(now.is_finite(), "AwaitEvent with no event to come");
             }
+            Action::Acquire(_) | Action::Release { .. } => panic!("no shared limiter here"),
             Action::Done => {
                 assert!(on_wire.is_empty(), "Done with requests on the wire");
                 assert!(heard.is_empty(), "Done with answers not read");

@@ -13,10 +13,13 @@
 
 mod isolate;
 mod ledger;
+mod permit;
 mod window;
 
 pub use ledger::Ledger;
 pub use window::RateWindow;
+
+use permit::{Permit, Permits};
 
 use crate::config::ClientConfig;
 use crate::error::HubSpotError;
@@ -64,6 +67,19 @@ pub enum Action {
     Cancel(u64),
     /// Read the body of this heard answer and hand it over with [`Event::Body`].
     Read(u64),
+    /// Ask the shared limiter (the `rateLimiter` option) for a permit for request `id`, and
+    /// report it with [`Event::Permit`]. Nothing is sent before it comes.
+    Acquire(u64),
+    /// Give request `id`'s permit back to the shared limiter: `answered` is when its answer
+    /// arrived (the slot stays taken until one interval after it), `None` when the request
+    /// was never sent (the slot frees at once). A permit still being asked for is given back
+    /// as it arrives.
+    Release {
+        /// The request.
+        id: u64,
+        /// When its answer arrived, or `None`.
+        answered: Option<f64>,
+    },
     /// Nothing to do before this time: wait until then, or until an event.
     WaitUntil(f64),
     /// Nothing to do until an event.
@@ -123,6 +139,14 @@ pub enum Event<T = SimplePublicObject> {
     },
     /// The caller aborted: whatever is not settled fails with `ABORTED`.
     Aborted,
+    /// The shared limiter granted request `id`'s permit ([`Action::Acquire`]): it may be sent
+    /// from `at` on. `None` when the limiter failed: the request goes at once, as without one.
+    Permit {
+        /// The request.
+        id: u64,
+        /// From when it may be sent.
+        at: Option<f64>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -159,6 +183,8 @@ pub struct Engine<T = SimplePublicObject> {
     queue: Vec<Batch>,
     in_flight: Vec<InFlight>,
     window: Option<RateWindow>,
+    /// With a shared limiter: its permits, in place of `window`.
+    permits: Option<Permits>,
     paused_until: f64,
     stop: Option<HubSpotError>,
     aborted: bool,
@@ -216,7 +242,9 @@ impl<T: Written> Engine<T> {
         Engine {
             window: config
                 .rate_limit
+                .filter(|_| !config.shared_limiter)
                 .map(|r| RateWindow::new(r.requests, r.interval_ms)),
+            permits: config.shared_limiter.then(Permits::new),
             url: request::url(&config, &plan),
             plan,
             headers: request::headers(&config),
@@ -267,6 +295,7 @@ impl<T: Written> Engine<T> {
                     self.stats.error_responses += 1;
                 }
                 self.pace(id, &meta, at);
+                self.give_back(id, Some(at));
                 if let Some(f) = self.in_flight.iter_mut().find(|f| f.id == id) {
                     f.phase = Phase::Heard { status, meta };
                 }
@@ -298,6 +327,8 @@ impl<T: Written> Engine<T> {
                 if let Some(w) = self.window.as_mut() {
                     w.on_answer(id, now);
                 }
+                // Never sent: the slot frees at once.
+                self.give_back(id, sent.then_some(now));
                 let reason = FailureReason::new(
                     None,
                     Category::NetworkError,
@@ -310,7 +341,12 @@ impl<T: Written> Engine<T> {
                     self.retry_or_fail(f.batch, reason, now + delay);
                 }
             }
-            Event::Aborted => self.abort(),
+            Event::Aborted => self.abort(now),
+            Event::Permit { id, at } => {
+                if let Some(p) = self.permits.as_mut() {
+                    p.granted(id, at, now);
+                }
+            }
         }
     }
 
@@ -327,10 +363,34 @@ impl<T: Written> Engine<T> {
                 }
             }
         }
-        let next_send = self.next_send(now);
+        let mut next_send = self.next_send(now);
+        if let Some(p) = self.permits.as_mut() {
+            p.drop_unusable(next_send, !self.queue.is_empty(), now);
+            if let Some((id, answered)) = p.next_release() {
+                return Action::Release { id, answered };
+            }
+            next_send = p.due(next_send);
+        }
         if next_send == Some(now) {
-            if let Some(out) = self.send(now) {
-                return Action::Send(out);
+            let id = match self.permits.as_mut().map(|p| p.on_due(self.next_id)) {
+                None => Some(self.next_id),
+                Some(Permit::Send(id)) => Some(id),
+                Some(Permit::Ask(id)) => {
+                    self.next_id += 1;
+                    return Action::Acquire(id);
+                }
+                Some(Permit::Wait) => None,
+            };
+            if let Some(id) = id {
+                if let Some(out) = self.send(now, id) {
+                    return Action::Send(out);
+                }
+                // Nothing was due after all: its permit goes back unused.
+                self.give_back(id, None);
+                if let Some((id, answered)) = self.permits.as_mut().and_then(Permits::next_release)
+                {
+                    return Action::Release { id, answered };
+                }
             }
         }
         let on_the_wire = self
@@ -402,7 +462,9 @@ impl<T: Written> Engine<T> {
         Some(window_free.max(self.paused_until).max(earliest).max(now))
     }
 
-    fn send(&mut self, now: f64) -> Option<Outgoing> {
+    /// Sends the first batch due as request `id` (`next_id`, or the id its permit was asked
+    /// for).
+    fn send(&mut self, now: f64, id: u64) -> Option<Outgoing> {
         let pos = self.queue.iter().position(|b| b.not_before <= now)?;
         let mut batch = self.queue.remove(pos);
         batch.attempts += 1;
@@ -410,8 +472,7 @@ impl<T: Written> Engine<T> {
             self.stats.retries += 1;
         }
         self.stats.requests += 1;
-        let id = self.next_id;
-        self.next_id += 1;
+        self.next_id = self.next_id.max(id + 1);
         if let Some(w) = self.window.as_mut() {
             w.on_send(id);
         }
@@ -461,6 +522,7 @@ impl<T: Written> Engine<T> {
         if let Some(w) = self.window.as_mut() {
             w.on_answer(f.id, now);
         }
+        self.give_back(f.id, Some(now));
         let reason = FailureReason::new(
             None,
             Category::Timeout,
@@ -472,6 +534,13 @@ impl<T: Written> Engine<T> {
         let delay = self.backoff(f.batch.attempts);
         self.retry_if_safe(f.batch, reason, now + delay);
         Some(f.id)
+    }
+
+    /// Gives request `id`'s permit back, if a shared limiter paces the run.
+    fn give_back(&mut self, id: u64, answered: Option<f64>) {
+        if let Some(p) = self.permits.as_mut() {
+            p.give_back(id, answered);
+        }
     }
 
     /// The window's part of an answer heard at `heard`.
@@ -721,7 +790,7 @@ impl<T: Written> Engine<T> {
 
     /// Whatever is not settled fails with `ABORTED`. Inputs of requests in flight may or
     /// may not have been applied by HubSpot; their message says so.
-    fn abort(&mut self) {
+    fn abort(&mut self, now: f64) {
         self.aborted = true;
         let mut in_flight = FailureReason::new(
             None,
@@ -730,6 +799,9 @@ impl<T: Written> Engine<T> {
         );
         in_flight.may_have_applied = !self.plan.operation.resend_is_safe();
         for f in std::mem::take(&mut self.in_flight) {
+            if matches!(f.phase, Phase::Sent { .. }) {
+                self.give_back(f.id, Some(now));
+            }
             self.fail_batch(&f.batch, &in_flight);
         }
         let reason = FailureReason::new(
@@ -827,4 +899,3 @@ fn origin_of(url: &str) -> String {
 
 #[cfg(test)]
 mod tests;
-

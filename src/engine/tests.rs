@@ -401,6 +401,7 @@ fn drive(config: ClientConfig, inputs: Vec<SimplePublicObjectBatchInput>, sim: &
                 engine.handle(now, Event::Body { id, body });
                 continue;
             }
+            Action::Acquire(_) | Action::Release { .. } => panic!("no shared limiter here"),
             Action::Done => {
                 assert!(on_wire.is_empty() && heard.is_empty());
                 assert!(
@@ -1282,6 +1283,7 @@ fn drive_with_timings(
             }
             // Whatever the transport reports for it later is handed over all the same.
             Action::Cancel(_) => continue,
+            Action::Acquire(_) | Action::Release { .. } => panic!("no shared limiter here"),
             Action::Done => return (engine.finish(now), accepted),
             Action::WaitUntil(t) => {
                 let next = steps.iter().map(|e| e.0).fold(t, f64::min);
@@ -1954,3 +1956,6 @@ fn a_named_value_is_pinpointed_not_halved() {
 
 /// The other four operations (upsert, create, read, archive).
 mod operations;
+
+/// A shared limiter (`rateLimiter`): permits asked for and given back.
+mod permits;
