@@ -160,6 +160,10 @@ pub const REQUEST_KEYS: &[&str] = &[
     "apiVersion",
 ];
 
+/// What a `rateLimiter` option must be.
+pub const RATE_LIMITER_MSG: &str =
+    "options.rateLimiter: expected a RateLimiter, an object with acquire() and release() methods";
+
 /// Options parsed from a JS-style options object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParsedOptions {
@@ -281,16 +285,11 @@ fn read_options(entries: &[(String, Value)], set: OptionSet) -> Result<ParsedOpt
                     )
                 }
             },
-            // An object (plain or a class instance); the glue checks its two methods.
+            // The glue tags an object with acquire() and release() methods "RateLimiter".
             "rateLimiter" => match value {
-                Value::Object(_) | Value::Other("object") => config.shared_limiter = true,
+                Value::Other("RateLimiter") => config.shared_limiter = true,
                 Value::Null => {}
-                other => {
-                    return Err(format!(
-                        "options.rateLimiter: expected a RateLimiter (an object with acquire() and release()), got {}",
-                        type_name(other)
-                    ))
-                }
+                _ => return Err(RATE_LIMITER_MSG.to_owned()),
             },
             "fetch" if !matches!(value, Value::Other("function")) => {
                 return Err(format!("options.fetch: expected a function, got {}", type_name(value)));

@@ -49,6 +49,7 @@ fn tagged(name: &str, ms: Option<f64>) -> Value {
         "undefined" => Value::Undefined,
         "Date" => Value::Date(ms.unwrap_or(f64::NAN)),
         "function" => Value::Other("function"),
+        "limiter" => Value::Other("RateLimiter"),
         "bigint" => Value::Other("bigint"),
         "symbol" => Value::Other("symbol"),
         "array" => Value::Other("array"),

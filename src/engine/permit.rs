@@ -26,7 +26,7 @@ enum Asking {
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct Permits {
     asking: Asking,
-    /// Request id and when its answer arrived (`None`: never sent), oldest first.
+    /// Request id and when its answer arrived (`None`: never sent), newest last.
     releases: Vec<(u64, Option<f64>)>,
 }
 
@@ -55,9 +55,9 @@ impl Permits {
         self.releases.push((id, answered));
     }
 
-    /// The next permit to give back.
+    /// The next permit to give back (any order: they are all due now).
     pub(super) fn next_release(&mut self) -> Option<(u64, Option<f64>)> {
-        (!self.releases.is_empty()).then(|| self.releases.remove(0))
+        self.releases.pop()
     }
 
     /// The limiter granted request `id`'s permit, usable from `at` (`None`: the limiter

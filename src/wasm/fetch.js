@@ -29,13 +29,25 @@ function failure(e, secret) {
 }
 
 /**
- * One attempt: `fetch(url, init)` called unbound (workerd requires it; `fetch` is the caller's
+ * One attempt (under a permit of `limiter`, a RateLimiter, when given): `fetch(url, init)` called unbound (workerd requires it; `fetch` is the caller's
  * or the runtime's global one, looked up now), redirects not followed, and the answer's status,
  * the headers named in `names` (null when absent) and body text read. Resolves, never rejects:
  * `{ status, heard, headers, text }` (an echoed token redacted) or `{ error }`. Settles as soon
  * as `signal` aborts, even with a fetch that ignores it. `done`, when given, is called with it.
  */
-export function send(fetch, url, method, headers, body, signal, names, secret, done) {
+export function send(fetch, url, method, headers, body, signal, names, secret, done, limiter) {
+  if (limiter) {
+    // One request outside a run (the proxy's forwarding) under a shared limiter, as permit 0:
+    // sent once permitted, given back with when its answer arrived (or now, without one).
+    const run = permits(limiter);
+    const settled = acquire(run, 0)
+      .then((at) => new Promise((r) => setTimeout(r, at - Date.now())))
+      .then(() => send(fetch, url, method, headers, body, signal, names, secret));
+    return settle(run, settled.then((a) => (release(run, 0, a.heard ?? Date.now()), a))).then((a) => {
+      if (done) done(a);
+      return a;
+    });
+  }
   const aborted = new Promise((resolve) => {
     const stop = () => resolve({ error: "aborted" });
     if (signal.aborted) stop();
@@ -71,4 +83,58 @@ export function send(fetch, url, method, headers, body, signal, names, secret, d
   const settled = Promise.race([attempt(), aborted]);
   if (done) settled.then(done);
   return settled;
+}
+
+// The shared limiter (the `rateLimiter` option): the engine asks for a permit per request id
+// and gives each back once; these only call the limiter and report.
+const FAILED = Symbol("no permit");
+
+/** A run's permits from `limiter`: asked for, given back, and the releases made. */
+export function permits(limiter) {
+  return { limiter, held: new Map(), calls: [] };
+}
+
+/** Asks `limiter.acquire()` for request `id`'s permit. Resolves with when the request may be
+ * sent (epoch ms: now plus the permit's `waitMs`), or NaN when the limiter failed; `done`,
+ * when given, is called with it too. */
+export function acquire(run, id, done) {
+  const entry = { ready: false };
+  let at = NaN;
+  entry.permit = new Promise((r) => r(run.limiter.acquire())).then(
+    (permit) => {
+      const wait = permit?.waitMs;
+      at = Date.now() + (typeof wait === "number" && wait > 0 ? wait : 0);
+      return permit;
+    },
+    () => FAILED,
+  );
+  run.held.set(id, entry);
+  return entry.permit.then(() => {
+    entry.ready = true;
+    if (done) done(at);
+    return at;
+  });
+}
+
+/** Gives request `id`'s permit back with `limiter.release(permit, answeredAt)` (`null`: never
+ * sent); a permit still being asked for is given back when it comes. */
+export function release(run, id, answeredAt) {
+  const entry = run.held.get(id);
+  if (!entry) return;
+  run.held.delete(id);
+  const call = entry.permit
+    .then((permit) => permit === FAILED || run.limiter.release(permit, answeredAt ?? null))
+    .catch(() => {});
+  // Awaited when the run ends (a Worker may cancel what is left once it has answered); one
+  // still waiting for its permit is not, so an abort is not held up by the limiter.
+  if (entry.ready) run.calls.push(call);
+}
+
+/** `result` (a run's promise), settled once the releases made have been taken. */
+export function settle(run, result) {
+  const after = () => Promise.all(run.calls);
+  return result.then(
+    (v) => after().then(() => v),
+    (e) => after().then(() => Promise.reject(e)),
+  );
 }

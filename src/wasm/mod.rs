@@ -45,6 +45,8 @@ fn now() -> f64 {
 pub struct HubSpotBatch {
     config: ClientConfig,
     fetch: Option<Function>,
+    /// The `rateLimiter` option, when given.
+    limiter: Option<JsValue>,
 }
 
 #[wasm_bindgen(js_class = HubSpotBatch)]
@@ -58,6 +60,10 @@ impl HubSpotBatch {
             .map_err(|e| errors::to_js(&e))?;
         let parsed = parse_options(&entries, OptionSet::Client).map_err(|e| errors::to_js(&e))?;
         Ok(HubSpotBatch {
+            limiter: parsed
+                .config
+                .shared_limiter
+                .then(|| values::field(&options, "rateLimiter")),
             config: parsed.config,
             fetch: values::function_field(&options, "fetch"),
         })
@@ -129,10 +135,16 @@ impl HubSpotBatch {
         let prepared = prepare(operation, &inputs, options.as_ref());
         let config = self.config.clone();
         let fetch = self.fetch.clone();
-        future_to_promise(async move {
+        let permits = self.limiter.as_ref().map(transport::Permits::new);
+        let settle = permits.clone();
+        let result = future_to_promise(async move {
             let (plan, valid, opts) = prepared.map_err(|e| errors::to_js(&e))?;
-            run(config, fetch, plan, valid, opts, started).await
-        })
+            run(config, fetch, permits, plan, valid, opts, started).await
+        });
+        match settle {
+            Some(p) => p.settle(result),
+            None => result,
+        }
     }
 }
 
@@ -197,6 +209,9 @@ enum Reply {
     Failed(String),
     /// No connection was made, so the request never went out: the runtime's message.
     NotSent(String),
+    /// The shared limiter's permit: from when the request may be sent (NaN when the limiter
+    /// failed).
+    Permit(f64),
 }
 
 /// State shared between the driver and its attempts' tasks.
@@ -209,6 +224,7 @@ struct Shared {
 async fn run(
     config: ClientConfig,
     fetch: Option<Function>,
+    permits: Option<transport::Permits>,
     plan: Plan,
     inputs: Vec<SimplePublicObjectBatchInput>,
     opts: RunOptions,
@@ -234,7 +250,15 @@ async fn run(
                 signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
         }
     }
-    drive(&mut engine, &fetch, &shared, &waker, &opts).await;
+    drive(
+        &mut engine,
+        &fetch,
+        permits.as_ref(),
+        &shared,
+        &waker,
+        &opts,
+    )
+    .await;
     if let Some(signal) = &opts.signal {
         let _ =
             signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
@@ -255,10 +279,29 @@ async fn run(
     }
 }
 
+/// The callback of request `id`'s JS attempt or permit: what it is called with (an attempt's
+/// outcome, or the time a permit allows) waits in `shared` for the loop.
+fn replier(shared: &Rc<RefCell<Shared>>, waker: &transport::Waker, id: u64) -> JsValue {
+    let (shared, waker) = (shared.clone(), waker.clone());
+    Closure::once_into_js(move |v: JsValue| {
+        let reply = match v.as_f64() {
+            Some(at) => Reply::Permit(at),
+            None => match transport::reply(&v) {
+                Ok(a) => Reply::Answered(a),
+                Err((message, false)) => Reply::Failed(message),
+                Err((message, true)) => Reply::NotSent(message),
+            },
+        };
+        shared.borrow_mut().replies.push((id, reply));
+        waker.wake();
+    })
+}
+
 /// Performs the engine's actions until it is done or the caller aborts.
 async fn drive(
     engine: &mut Engine<JsObject>,
     fetch: &Option<Function>,
+    permits: Option<&transport::Permits>,
     shared: &Rc<RefCell<Shared>>,
     waker: &transport::Waker,
     opts: &RunOptions,
@@ -273,7 +316,13 @@ async fn drive(
                 c.abort();
             }
             engine.handle(now(), Event::Aborted);
-            return;
+            // Nothing more is performed but giving the shared limiter's permits back.
+            while let Action::Release { id, answered } = engine.poll(now()) {
+                if let Some(p) = permits {
+                    p.release(id, answered);
+                }
+            }
+            break;
         }
         let replies = std::mem::take(&mut shared.borrow_mut().replies);
         for (id, reply) in replies {
@@ -294,6 +343,7 @@ async fn drive(
                 }
                 Reply::Failed(message) => engine.handle(now(), Event::Failed { id, message }),
                 Reply::NotSent(message) => engine.handle(now(), Event::NotSent { id, message }),
+                Reply::Permit(at) => engine.handle(now(), Event::Permit { id, at: Some(at) }),
             }
         }
         let progress = engine.progress();
@@ -329,17 +379,14 @@ async fn drive(
                 };
                 // fetch is called now: a browser hands the request to its network thread at
                 // once. The reply waits in `shared` for the loop.
-                let (shared, waker, id) = (shared.clone(), waker.clone(), out.id);
-                let on_reply = Closure::once_into_js(move |reply: JsValue| {
-                    let reply = match transport::reply(&reply) {
-                        Ok(a) => Reply::Answered(a),
-                        Err((message, false)) => Reply::Failed(message),
-                        Err((message, true)) => Reply::NotSent(message),
-                    };
-                    shared.borrow_mut().replies.push((id, reply));
-                    waker.wake();
-                });
-                let _ = transport::send(fetch.as_ref(), request, &controller.signal(), &on_reply);
+                let on_reply = replier(shared, waker, out.id);
+                let _ = transport::send(
+                    fetch.as_ref(),
+                    request,
+                    &controller.signal(),
+                    &on_reply,
+                    &JsValue::UNDEFINED,
+                );
                 controllers.push((out.id, controller));
                 continue;
             }
@@ -357,9 +404,23 @@ async fn drive(
                 }
                 continue;
             }
+            Action::Acquire(id) => {
+                match permits {
+                    Some(p) => p.acquire(id, &replier(shared, waker, id)),
+                    // Not expected: the engine asks only when a limiter was given.
+                    None => engine.handle(now(), Event::Permit { id, at: None }),
+                }
+                continue;
+            }
+            Action::Release { id, answered } => {
+                if let Some(p) = permits {
+                    p.release(id, answered);
+                }
+                continue;
+            }
             Action::WaitUntil(t) => Some((t - now()).max(0.0)),
             Action::AwaitEvent => None,
-            Action::Done => return,
+            Action::Done => break,
         };
         let promise = waker.arm();
         if !shared.borrow().replies.is_empty() || shared.borrow().aborted {

@@ -27,14 +27,24 @@ pub fn create_batch_update_handler(
         .map_err(|e| errors::to_js(&e))?;
     let config = parse_proxy_options(&entries).map_err(|e| errors::to_js(&e))?;
     let fetch = values::function_field(&options, "fetch");
+    // The `rateLimiter` option (judged by the parser), or `undefined`.
+    let limiter = match config.client.shared_limiter {
+        true => values::field(&options, "rateLimiter"),
+        false => JsValue::UNDEFINED,
+    };
     let handler = Closure::<dyn FnMut(JsValue) -> Promise>::new(move |request: JsValue| {
-        let (config, fetch) = (config.clone(), fetch.clone());
-        future_to_promise(async move { Ok(handle(&config, fetch, request).await) })
+        let (config, fetch, limiter) = (config.clone(), fetch.clone(), limiter.clone());
+        future_to_promise(async move { Ok(handle(&config, fetch, &limiter, request).await) })
     });
     Ok(handler.into_js_value())
 }
 
-async fn handle(config: &ProxyConfig, fetch: Option<Function>, request: JsValue) -> JsValue {
+async fn handle(
+    config: &ProxyConfig,
+    fetch: Option<Function>,
+    limiter: &JsValue,
+    request: JsValue,
+) -> JsValue {
     let Ok(request) = request.dyn_into::<web_sys::Request>() else {
         return respond_error(400, &bad_body("expected a Request").body(), &[]);
     };
@@ -74,9 +84,9 @@ async fn handle(config: &ProxyConfig, fetch: Option<Function>, request: JsValue)
         return refuse(r);
     }
     match route {
-        Route::Forward(to) => forward(config, fetch, &to, &text, &cors(false)).await,
+        Route::Forward(to) => forward(config, fetch, limiter, &to, &text, &cors(false)).await,
         Route::Run(op) => match values::json_parse(&JsValue::from_str(&text)) {
-            Ok(body) => run_at_edge(config, fetch, op, body, &cors(false)).await,
+            Ok(body) => run_at_edge(config, fetch, limiter, op, body, &cors(false)).await,
             Err(_) => refuse(bad_body("the body is not JSON")),
         },
         Route::Preflight => respond(204, "", &cors(true)),
@@ -120,6 +130,7 @@ fn forward_body(op: Operation, text: &str) -> Result<JsString, model::Error> {
 async fn forward(
     config: &ProxyConfig,
     fetch: Option<Function>,
+    limiter: &JsValue,
     to: &Forward,
     text: &str,
     cors: &[(String, String)],
@@ -137,23 +148,26 @@ async fn forward(
         headers: &headers,
         body: Some(&body),
     };
-    let answer = match transport::exchange(fetch.as_ref(), request, client.timeout_ms).await {
-        Ok(answer) => answer,
-        Err(None) => {
-            return respond_error(
-                504,
-                &error_body("TIMEOUT", "HubSpot did not answer in time"),
-                cors,
-            )
-        }
-        Err(Some(_)) => {
-            return respond_error(
-                502,
-                &error_body("NETWORK_ERROR", "HubSpot could not be reached"),
-                cors,
-            )
-        }
-    };
+    // With a shared limiter, the request goes under a permit, given back with the time its
+    // answer arrived (HubSpot counted the request before), as the engine takes them.
+    let answer =
+        match transport::exchange(fetch.as_ref(), request, client.timeout_ms, limiter).await {
+            Ok(answer) => answer,
+            Err(None) => {
+                return respond_error(
+                    504,
+                    &error_body("TIMEOUT", "HubSpot did not answer in time"),
+                    cors,
+                )
+            }
+            Err(Some(_)) => {
+                return respond_error(
+                    502,
+                    &error_body("NETWORK_ERROR", "HubSpot could not be reached"),
+                    cors,
+                )
+            }
+        };
     let meta = answer.meta;
     let mut out: Vec<(String, String)> = cors.to_vec();
     out.push(("Content-Type".to_owned(), "application/json".to_owned()));
@@ -195,6 +209,7 @@ async fn forward(
 async fn run_at_edge(
     config: &ProxyConfig,
     fetch: Option<Function>,
+    limiter: &JsValue,
     op: Operation,
     body: JsValue,
     cors: &[(String, String)],
@@ -231,6 +246,7 @@ async fn run_at_edge(
     let batch = HubSpotBatch {
         config: client,
         fetch,
+        limiter: (!limiter.is_undefined()).then(|| limiter.clone()),
     };
     // The same method a caller of `HubSpotBatch` would use, so an edge run validates, paces,
     // retries and accounts exactly as it does.

@@ -87,17 +87,60 @@ extern "C" {
         names: &JsValue,
         secret: &str,
         done: &JsValue,
+        limiter: &JsValue,
     ) -> Result<Promise, JsValue>;
+}
+
+#[wasm_bindgen(module = "/src/wasm/fetch.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = permits, catch)]
+    fn permits_js(limiter: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = acquire, catch)]
+    fn acquire_js(run: &JsValue, id: f64, done: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = release, catch)]
+    fn release_js(run: &JsValue, id: f64, answered: Option<f64>) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_name = settle, catch)]
+    fn settle_js(run: &JsValue, result: &Promise) -> Result<Promise, JsValue>;
+}
+
+/// One run's side of a shared limiter: the permits it asked for and gave back.
+#[derive(Clone)]
+pub struct Permits(JsValue);
+
+impl Permits {
+    /// The permits of a run paced by `limiter`.
+    pub fn new(limiter: &JsValue) -> Permits {
+        Permits(permits_js(limiter).unwrap_or(JsValue::UNDEFINED))
+    }
+
+    /// Asks for request `id`'s permit; `done` is called with when it may be sent (epoch ms),
+    /// NaN when the limiter failed.
+    pub fn acquire(&self, id: u64, done: &JsValue) {
+        let _ = acquire_js(&self.0, id as f64, done);
+    }
+
+    /// Gives request `id`'s permit back: `answered` is when its answer arrived, `None` when
+    /// it was never sent.
+    pub fn release(&self, id: u64, answered: Option<f64>) {
+        let _ = release_js(&self.0, id as f64, answered);
+    }
+
+    /// `result` (the run's promise), settled once the releases made were taken.
+    pub fn settle(&self, result: Promise) -> Promise {
+        settle_js(&self.0, &result).unwrap_or(result)
+    }
 }
 
 /// Starts one attempt of `request` with `fetch` (the caller's, or the runtime's global one
 /// looked up now), aborted through `signal`. The promise resolves with what [`reply`] reads;
-/// `done` (a JS function, or `undefined`) is called with it too.
+/// `done` (a JS function, or `undefined`) is called with it too. With `limiter` (a
+/// RateLimiter, else `undefined`), the attempt waits for a permit and gives it back.
 pub fn send(
     fetch: Option<&Function>,
     request: Request<'_>,
     signal: &web_sys::AbortSignal,
     done: &JsValue,
+    limiter: &JsValue,
 ) -> Promise {
     let secret = crate::response::bearer_token(request.headers).unwrap_or_default();
     let headers = Object::new();
@@ -120,6 +163,7 @@ pub fn send(
         &names,
         secret,
         done,
+        limiter,
     )
     .unwrap_or_else(|_| {
         // Not expected (send never throws); the attempt still settles: `reply` reads no
@@ -170,6 +214,7 @@ pub async fn exchange(
     fetch: Option<&Function>,
     request: Request<'_>,
     timeout_ms: f64,
+    limiter: &JsValue,
 ) -> Result<Answered, Option<String>> {
     let controller = AbortController::new().map_err(|_| Some("no AbortController".to_owned()))?;
     let timed_out = Rc::new(std::cell::Cell::new(false));
@@ -185,6 +230,7 @@ pub async fn exchange(
         request,
         &controller.signal(),
         &JsValue::UNDEFINED,
+        limiter,
     ))
     .await;
     drop(timer);

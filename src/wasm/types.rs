@@ -17,6 +17,30 @@ export type ObjectRef = string | { id: string };
 export type BatchOperation = "update" | "upsert" | "create" | "read" | "archive";
 /** What a call of any operation resolves with: every input in `results` or in `failed`. */
 export type BatchResult<T> = BatchUpdateResult<T>;
+/**
+ * A rolling window shared by every client on one token (the `rateLimiter` option): the
+ * package's `memoryRateLimiter` (one process) and `durableObjectRateLimiter` (a Cloudflare
+ * Durable Object), or your own (Redis...). Each request is sent under one permit.
+ */
+export interface RateLimiter {
+  /**
+   * Takes one slot of the window for one request. Resolves when the request may be sent:
+   * at once, or `permit.waitMs` after. A rejection lets the request go without a permit.
+   */
+  acquire(): Promise<RateLimitPermit>;
+  /**
+   * Gives `permit`'s slot back, once. `answeredAt` (epoch ms) is when the request's answer
+   * arrived: HubSpot counted the request before that, so the slot stays taken until one
+   * interval after it (a limiter with another clock takes the later of it and its own now).
+   * `null`: the request was never sent, and the slot frees at once.
+   */
+  release(permit: RateLimitPermit, answeredAt: number | null): unknown;
+}
+/** One slot of a shared window, as `RateLimiter.acquire()` grants it. */
+export interface RateLimitPermit {
+  /** Milliseconds to wait before sending, from when `acquire()` resolved; default 0. */
+  waitMs?: number;
+}
 "#;
 
 /// One record to update.
@@ -157,6 +181,10 @@ pub struct ClientOptions {
     /// Default: the runtime's global fetch, looked up at call time. Called unbound.
     #[tsify(optional, type = "typeof globalThis.fetch")]
     pub fetch: Option<()>,
+    /// A window shared with every other client on the token (a Durable Object, a process,
+    /// Redis...): each request waits for its permit, and the client's own window steps aside.
+    #[tsify(optional, type = "RateLimiter | null")]
+    pub rate_limiter: Option<()>,
 }
 
 /// Options of one `update()` call.

@@ -137,13 +137,18 @@ export function describeInputs(v) {
   return isArray(v) ? items(v, input) : value(v, false);
 }
 
+/** Whether `v` is a RateLimiter: `acquire` and `release` methods, its own or inherited. */
+const isLimiter = (v) => typeof v?.acquire === "function" && typeof v.release === "function";
+
 /** An options object: a plain object whose values may be plain objects one level down
- * (rateLimit); `undefined` and `null` as themselves. */
+ * (rateLimit), and a RateLimiter tagged "limiter"; `undefined` and `null` as themselves. */
 export function describeOptions(v) {
   if (v === undefined) return tag("undefined");
   if (v === null) return null;
   if (!plainObject(v)) return value(v, false);
-  return fields(v, (x) => (plainObject(x) ? fields(x, listValue) : value(x, true)));
+  return fields(v, (x, k) =>
+    k === "rateLimiter" && isLimiter(x) ? tag("limiter") : plainObject(x) ? fields(x, listValue) : value(x, true),
+  );
 }
 
 /** The first character of `text` after white space ("" when none): enough to say what a

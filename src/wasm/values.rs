@@ -69,6 +69,11 @@ pub fn option_entries(
     }
 }
 
+/// `v[key]` (read again after [`options`] judged it), `undefined` if reading it throws.
+pub fn field(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &key.into()).unwrap_or_default()
+}
+
 /// `v[key]` when it is a function (read again after [`options`] judged it: a getter that
 /// throws now yields `None`).
 pub fn function_field(v: &JsValue, key: &str) -> Option<Function> {

@@ -121,10 +121,10 @@ export const MODULE_RULES = [
 ];
 
 /**
- * Runs a Worker on workerd through miniflare 3, listening on 127.0.0.1 (port 0).
- * Returns { url, mf, close }.
+ * Runs a Worker on workerd through miniflare 3, listening on 127.0.0.1 (port 0), with its
+ * Durable Objects (`{ BINDING: "ClassName" }`) when given. Returns { url, mf, close }.
  */
-export async function startWorker({ scriptPath, modulesRoot, bindings, compatibilityDate = "2025-07-18" }) {
+export async function startWorker({ scriptPath, modulesRoot, bindings, durableObjects, compatibilityDate = "2025-07-18" }) {
   const { Miniflare } = await import("miniflare");
   const mf = new Miniflare({
     modules: true,
@@ -133,6 +133,7 @@ export async function startWorker({ scriptPath, modulesRoot, bindings, compatibi
     modulesRules: MODULE_RULES,
     compatibilityDate,
     bindings,
+    ...(durableObjects ? { durableObjects } : {}),
     host: "127.0.0.1",
     port: 0,
   });

@@ -12,6 +12,11 @@
 //                      update, upsert, create, read, archive (default "update"). Every other
 //                      one is refused with a JSON 403: a page must not archive records only
 //                      because the proxy could forward the path.
+//   HUBSPOT_LIMITER    Durable Object binding (wrangler.toml) of the package's HubSpotRateLimiter:
+//                      one rolling window for the token, shared by every isolate, so forwarded
+//                      requests and edge runs together never exceed HubSpot's limit.
+//   RATE_LIMIT         optional; HubSpot's limit for the token, "requests/intervalMs"
+//                      (default "100/10000").
 //
 // Routes (see the package README), for the listed operations only:
 //   OPTIONS *                                      CORS preflight (allowed origins only)
@@ -20,14 +25,17 @@
 //                                                  `new HubSpotBatch({ baseUrl: <this Worker> })`
 //                                                  in the page uses it.
 //   POST /update  { inputs, idProperty?, objectType? }   a whole update() run at the edge.
-import { createBatchUpdateHandler } from "hubspot-batch";
+import { createBatchUpdateHandler, durableObjectRateLimiter } from "hubspot-batch";
+
+// The Durable Object class must be exported by the Worker's main module.
+export { HubSpotRateLimiter } from "hubspot-batch";
 
 // The handler is built once per configuration and reused across requests (an isolate serves
 // many requests; the environment only changes on a new deployment).
 let cached = { key: null, handler: null };
 
 function handlerFor(env) {
-  const key = JSON.stringify([env.HUBSPOT_TOKEN, env.ALLOWED_ORIGINS, env.HUBSPOT_BASE_URL ?? null, env.OPERATIONS ?? null]);
+  const key = JSON.stringify([env.HUBSPOT_TOKEN, env.ALLOWED_ORIGINS, env.HUBSPOT_BASE_URL ?? null, env.OPERATIONS ?? null, env.RATE_LIMIT ?? null]);
   if (cached.key !== key) {
     const options = {
       accessToken: env.HUBSPOT_TOKEN,
@@ -38,6 +46,11 @@ function handlerFor(env) {
     };
     if (env.HUBSPOT_BASE_URL) options.baseUrl = env.HUBSPOT_BASE_URL;
     if (env.OPERATIONS) options.operations = String(env.OPERATIONS).split(",").map((o) => o.trim()).filter(Boolean);
+    if (env.HUBSPOT_LIMITER) {
+      // One instance for this Worker's token (named by what it is for, never by the token).
+      const [requests, intervalMs] = String(env.RATE_LIMIT ?? "100/10000").split("/").map(Number);
+      options.rateLimiter = durableObjectRateLimiter(env.HUBSPOT_LIMITER, { name: "hubspot-token", requests, intervalMs });
+    }
     // Throws HubSpotError INVALID_CONFIG for a missing token, no origins, a bad origin, an
     // unknown operation or a non-https base URL; its message never contains the token.
     cached = { key, handler: createBatchUpdateHandler(options) };
@@ -55,7 +68,7 @@ function misconfigured(message) {
 export default {
   /**
    * @param {Request} request
-   * @param {{ HUBSPOT_TOKEN?: string, ALLOWED_ORIGINS?: string, HUBSPOT_BASE_URL?: string, OPERATIONS?: string }} env
+   * @param {{ HUBSPOT_TOKEN?: string, ALLOWED_ORIGINS?: string, HUBSPOT_BASE_URL?: string, OPERATIONS?: string, RATE_LIMIT?: string, HUBSPOT_LIMITER?: import("hubspot-batch").RateLimiterNamespace }} env
    * @returns {Promise<Response>}
    */
   async fetch(request, env) {

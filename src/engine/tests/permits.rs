@@ -257,7 +257,7 @@ fn failures_timeouts_and_aborts_give_their_permits_back() {
     // Timed out: given back when the engine gave up on them.
     assert_eq!(e.poll(1000.0), Action::Cancel(ids[2]));
     assert_eq!(e.poll(1000.0), Action::Cancel(ids[3]));
-    for id in [ids[2], ids[3]] {
+    for id in [ids[3], ids[2]] {
         assert_eq!(
             e.poll(1000.0),
             Action::Release {
