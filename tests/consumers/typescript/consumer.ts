@@ -8,8 +8,11 @@ import {
   HubSpotError,
   buildBatchUpdateRequests,
   createBatchUpdateHandler,
+  durableObjectRateLimiter,
   formatPropertyValue,
+  HubSpotRateLimiter,
   init,
+  memoryRateLimiter,
   parseBatchResponse,
 } from "hubspot-batch";
 import type {
@@ -28,6 +31,9 @@ import type {
   PropertyValue,
   ProxyOptions,
   PublicObjectWarning,
+  RateLimiter,
+  RateLimiterNamespace,
+  RateLimitPermit,
   RunStats,
   SimplePublicObject,
   SimplePublicObjectBatchInput,
@@ -67,6 +73,7 @@ const everyOption: Required<ClientOptions> = {
   maxRetries: 5,
   timeoutMs: 30_000,
   fetch: globalThis.fetch,
+  rateLimiter: memoryRateLimiter({ requests: 100, intervalMs: 10_000, key: "acct-1" }),
 };
 const viaProxy: ClientOptions = {
   baseUrl: "https://hubspot-proxy.example.workers.dev",
@@ -78,6 +85,26 @@ const client = new HubSpotBatch(everyOption);
 const browserClient = new HubSpotBatch(viaProxy);
 new HubSpotBatch({});
 assertType<Equal<ClientOptions["rateLimit"], { requests: number; intervalMs: number } | null | undefined>>();
+
+// --- the shared window (rateLimiter): the package's limiters and one of your own (e.g. Redis) --------------
+assertType<Equal<ClientOptions["rateLimiter"], RateLimiter | null | undefined>>();
+const redisLike: RateLimiter = {
+  async acquire(): Promise<RateLimitPermit> {
+    return { waitMs: 0 };
+  },
+  release(permit: RateLimitPermit, answeredAt: number | null): void {
+    void [permit, answeredAt];
+  },
+};
+new HubSpotBatch({ accessToken: "x", rateLimiter: redisLike });
+new HubSpotBatch({ accessToken: "x", rateLimiter: null });
+declare const namespace: RateLimiterNamespace;
+const edgeLimiter: RateLimiter = durableObjectRateLimiter(namespace, { name: "acct-1", requests: 190, intervalMs: 10_000 });
+createBatchUpdateHandler({ accessToken: "x", allowedOrigins: ["*"], rateLimiter: edgeLimiter });
+declare const doState: unknown;
+const durable: HubSpotRateLimiter = new HubSpotRateLimiter(doState, {});
+const answered: Promise<Response> = durable.fetch(new Request("https://limiter/acquire", { method: "POST" }));
+void answered;
 
 // --- update() (CONTRACT: UpdateOptions, BatchUpdateResult, FailedInput) ---------------------------------
 export async function run(): Promise<void> {
@@ -263,6 +290,7 @@ export async function run(): Promise<void> {
     maxRetries: 3,
     timeoutMs: 20_000,
     fetch: globalThis.fetch,
+    rateLimiter: memoryRateLimiter(),
   };
   const handler: (request: Request) => Promise<Response> = createBatchUpdateHandler(everyProxyOption);
   const response: Response = await handler(new Request("https://proxy.example/update", { method: "POST", body: "{}" }));
@@ -298,6 +326,10 @@ export async function wrong(): Promise<void> {
   new HubSpotBatch({ objectType: 3 });
   // @ts-expect-error rateLimit needs both fields
   new HubSpotBatch({ rateLimit: { requests: 100 } });
+  // @ts-expect-error rateLimiter is a RateLimiter (acquire and release), not a window size
+  new HubSpotBatch({ accessToken: "x", rateLimiter: { requests: 100, intervalMs: 10_000 } });
+  // @ts-expect-error a limiter's window takes no unknown fields
+  memoryRateLimiter({ requets: 100 });
   // @ts-expect-error the constructor needs its options object
   new HubSpotBatch();
   // @ts-expect-error update() needs its inputs
