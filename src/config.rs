@@ -161,8 +161,13 @@ pub const REQUEST_KEYS: &[&str] = &[
 ];
 
 /// What a `rateLimiter` option must be.
+#[cfg(feature = "limiter")]
 pub const RATE_LIMITER_MSG: &str =
     "options.rateLimiter: expected a RateLimiter, an object with acquire() and release() methods";
+/// Without the `limiter` feature (the browser entry's wasm) the option is refused.
+#[cfg(not(feature = "limiter"))]
+pub const RATE_LIMITER_MSG: &str =
+    "options.rateLimiter: not in the browser build; give it to the proxy";
 
 /// Options parsed from a JS-style options object.
 #[derive(Clone, Debug, PartialEq)]
@@ -287,7 +292,9 @@ fn read_options(entries: &[(String, Value)], set: OptionSet) -> Result<ParsedOpt
             },
             // The glue tags an object with acquire() and release() methods "RateLimiter".
             "rateLimiter" => match value {
-                Value::Other("RateLimiter") => config.shared_limiter = true,
+                Value::Other("RateLimiter") if cfg!(feature = "limiter") => {
+                    config.shared_limiter = true
+                }
                 Value::Null => {}
                 _ => return Err(RATE_LIMITER_MSG.to_owned()),
             },

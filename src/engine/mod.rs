@@ -139,13 +139,12 @@ pub enum Event<T = SimplePublicObject> {
     },
     /// The caller aborted: whatever is not settled fails with `ABORTED`.
     Aborted,
-    /// The shared limiter granted request `id`'s permit ([`Action::Acquire`]): it may be sent
-    /// from `at` on. `None` when the limiter failed: the request goes at once, as without one.
+    /// The shared limiter granted request `id`'s permit ([`Action::Acquire`]), and it may be
+    /// sent now (a driver reports a permit usable later when that time comes). Also when the
+    /// limiter failed: the request then goes without one, as with no limiter.
     Permit {
         /// The request.
         id: u64,
-        /// From when it may be sent.
-        at: Option<f64>,
     },
 }
 
@@ -244,7 +243,7 @@ impl<T: Written> Engine<T> {
                 .rate_limit
                 .filter(|_| !config.shared_limiter)
                 .map(|r| RateWindow::new(r.requests, r.interval_ms)),
-            permits: config.shared_limiter.then(Permits::new),
+            permits: Permits::of(&config),
             url: request::url(&config, &plan),
             plan,
             headers: request::headers(&config),
@@ -342,9 +341,9 @@ impl<T: Written> Engine<T> {
                 }
             }
             Event::Aborted => self.abort(now),
-            Event::Permit { id, at } => {
+            Event::Permit { id } => {
                 if let Some(p) = self.permits.as_mut() {
-                    p.granted(id, at, now);
+                    p.granted(id);
                 }
             }
         }
@@ -365,32 +364,22 @@ impl<T: Written> Engine<T> {
         }
         let mut next_send = self.next_send(now);
         if let Some(p) = self.permits.as_mut() {
-            p.drop_unusable(next_send, !self.queue.is_empty(), now);
+            next_send = p.due(next_send, !self.queue.is_empty(), now);
             if let Some((id, answered)) = p.next_release() {
                 return Action::Release { id, answered };
             }
-            next_send = p.due(next_send);
         }
         if next_send == Some(now) {
             let id = match self.permits.as_mut().map(|p| p.on_due(self.next_id)) {
-                None => Some(self.next_id),
-                Some(Permit::Send(id)) => Some(id),
+                None => self.next_id,
+                Some(Permit::Send(id)) => id,
                 Some(Permit::Ask(id)) => {
                     self.next_id += 1;
                     return Action::Acquire(id);
                 }
-                Some(Permit::Wait) => None,
             };
-            if let Some(id) = id {
-                if let Some(out) = self.send(now, id) {
-                    return Action::Send(out);
-                }
-                // Nothing was due after all: its permit goes back unused.
-                self.give_back(id, None);
-                if let Some((id, answered)) = self.permits.as_mut().and_then(Permits::next_release)
-                {
-                    return Action::Release { id, answered };
-                }
+            if let Some(out) = self.send(now, id) {
+                return Action::Send(out);
             }
         }
         let on_the_wire = self

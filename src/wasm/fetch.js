@@ -29,25 +29,13 @@ function failure(e, secret) {
 }
 
 /**
- * One attempt (under a permit of `limiter`, a RateLimiter, when given): `fetch(url, init)` called unbound (workerd requires it; `fetch` is the caller's
+ * One attempt: `fetch(url, init)` called unbound (workerd requires it; `fetch` is the caller's
  * or the runtime's global one, looked up now), redirects not followed, and the answer's status,
  * the headers named in `names` (null when absent) and body text read. Resolves, never rejects:
  * `{ status, heard, headers, text }` (an echoed token redacted) or `{ error }`. Settles as soon
  * as `signal` aborts, even with a fetch that ignores it. `done`, when given, is called with it.
  */
-export function send(fetch, url, method, headers, body, signal, names, secret, done, limiter) {
-  if (limiter) {
-    // One request outside a run (the proxy's forwarding) under a shared limiter, as permit 0:
-    // sent once permitted, given back with when its answer arrived (or now, without one).
-    const run = permits(limiter);
-    const settled = acquire(run, 0)
-      .then((at) => new Promise((r) => setTimeout(r, at - Date.now())))
-      .then(() => send(fetch, url, method, headers, body, signal, names, secret));
-    return settle(run, settled.then((a) => (release(run, 0, a.heard ?? Date.now()), a))).then((a) => {
-      if (done) done(a);
-      return a;
-    });
-  }
+export function send(fetch, url, method, headers, body, signal, names, secret, done) {
   const aborted = new Promise((resolve) => {
     const stop = () => resolve({ error: "aborted" });
     if (signal.aborted) stop();
@@ -94,26 +82,20 @@ export function permits(limiter) {
   return { limiter, held: new Map(), calls: [] };
 }
 
-/** Asks `limiter.acquire()` for request `id`'s permit. Resolves with when the request may be
- * sent (epoch ms: now plus the permit's `waitMs`), or NaN when the limiter failed; `done`,
- * when given, is called with it too. */
+/** Asks `limiter.acquire()` for request `id`'s permit. Resolves when the request may be sent
+ * (the permit's `waitMs` after it came; at once when the limiter failed, and the request goes
+ * without one); `done`, when given, is called then (with 0). */
 export function acquire(run, id, done) {
   const entry = { ready: false };
-  let at = NaN;
-  entry.permit = new Promise((r) => r(run.limiter.acquire())).then(
-    (permit) => {
-      const wait = permit?.waitMs;
-      at = Date.now() + (typeof wait === "number" && wait > 0 ? wait : 0);
-      return permit;
-    },
-    () => FAILED,
-  );
+  entry.permit = new Promise((r) => r(run.limiter.acquire())).catch(() => FAILED);
   run.held.set(id, entry);
-  return entry.permit.then(() => {
-    entry.ready = true;
-    if (done) done(at);
-    return at;
-  });
+  return entry.permit
+    .then((permit) => {
+      entry.ready = true;
+      const wait = permit?.waitMs;
+      return new Promise((r) => setTimeout(r, typeof wait === "number" && wait > 0 ? wait : 0));
+    })
+    .then(() => done?.(0));
 }
 
 /** Gives request `id`'s permit back with `limiter.release(permit, answeredAt)` (`null`: never
@@ -130,6 +112,15 @@ export function release(run, id, answeredAt) {
   if (entry.ready) run.calls.push(call);
 }
 
+/** `send` for one request outside a run (the proxy's forwarding) under a permit of `limiter`
+ * (a RateLimiter), as permit 0: sent once permitted, given back with when its answer arrived
+ * (or now, without one). */
+export function sendUnder(limiter, ...args) {
+  const run = permits(limiter);
+  const sent = acquire(run, 0).then(() => send(...args));
+  return settle(run, sent.then((a) => (release(run, 0, a.heard ?? Date.now()), a)));
+}
+
 /** `result` (a run's promise), settled once the releases made have been taken. */
 export function settle(run, result) {
   const after = () => Promise.all(run.calls);
@@ -137,4 +128,20 @@ export function settle(run, result) {
     (v) => after().then(() => v),
     (e) => after().then(() => Promise.reject(e)),
   );
+}
+
+// The edge proxy's answers (src/wasm/proxy.rs): `headers` a flat [name, value, ...] list.
+const RELAY_FAILED = '{"status":"error","category":"HTTP_ERROR","message":"the proxy could not relay HubSpot\'s answer","correlationId":""}';
+
+/** A Response: no body for 101, 204, 205 and 304; `Content-Type: application/json` unless the
+ * headers name one; a JSON 502 should the runtime refuse it. */
+export function respond(status, body, headers) {
+  try {
+    const h = new Headers();
+    for (let i = 0; i + 1 < headers.length; i += 2) h.append(headers[i], headers[i + 1]);
+    if (!h.has("content-type")) h.set("Content-Type", "application/json");
+    return new Response([101, 204, 205, 304].includes(status) ? null : body, { status, headers: h });
+  } catch {
+    return new Response(RELAY_FAILED, { status: 502, headers: { "Content-Type": "application/json" } });
+  }
 }

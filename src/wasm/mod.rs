@@ -135,7 +135,7 @@ impl HubSpotBatch {
         let prepared = prepare(operation, &inputs, options.as_ref());
         let config = self.config.clone();
         let fetch = self.fetch.clone();
-        let permits = self.limiter.as_ref().map(transport::Permits::new);
+        let permits = transport::Permits::of(self.limiter.as_ref());
         let settle = permits.clone();
         let result = future_to_promise(async move {
             let (plan, valid, opts) = prepared.map_err(|e| errors::to_js(&e))?;
@@ -209,9 +209,9 @@ enum Reply {
     Failed(String),
     /// No connection was made, so the request never went out: the runtime's message.
     NotSent(String),
-    /// The shared limiter's permit: from when the request may be sent (NaN when the limiter
-    /// failed).
-    Permit(f64),
+    /// The shared limiter's permit, once the request may be sent (or the limiter failed).
+    #[cfg(feature = "limiter")]
+    Permit,
 }
 
 /// State shared between the driver and its attempts' tasks.
@@ -280,17 +280,19 @@ async fn run(
 }
 
 /// The callback of request `id`'s JS attempt or permit: what it is called with (an attempt's
-/// outcome, or the time a permit allows) waits in `shared` for the loop.
+/// outcome, or a number once the permit may be used) waits in `shared` for the loop.
 fn replier(shared: &Rc<RefCell<Shared>>, waker: &transport::Waker, id: u64) -> JsValue {
     let (shared, waker) = (shared.clone(), waker.clone());
     Closure::once_into_js(move |v: JsValue| {
-        let reply = match v.as_f64() {
-            Some(at) => Reply::Permit(at),
-            None => match transport::reply(&v) {
-                Ok(a) => Reply::Answered(a),
-                Err((message, false)) => Reply::Failed(message),
-                Err((message, true)) => Reply::NotSent(message),
-            },
+        #[cfg(feature = "limiter")]
+        if v.as_f64().is_some() {
+            shared.borrow_mut().replies.push((id, Reply::Permit));
+            return waker.wake();
+        }
+        let reply = match transport::reply(&v) {
+            Ok(a) => Reply::Answered(a),
+            Err((message, false)) => Reply::Failed(message),
+            Err((message, true)) => Reply::NotSent(message),
         };
         shared.borrow_mut().replies.push((id, reply));
         waker.wake();
@@ -317,6 +319,7 @@ async fn drive(
             }
             engine.handle(now(), Event::Aborted);
             // Nothing more is performed but giving the shared limiter's permits back.
+            #[cfg(feature = "limiter")]
             while let Action::Release { id, answered } = engine.poll(now()) {
                 if let Some(p) = permits {
                     p.release(id, answered);
@@ -343,7 +346,8 @@ async fn drive(
                 }
                 Reply::Failed(message) => engine.handle(now(), Event::Failed { id, message }),
                 Reply::NotSent(message) => engine.handle(now(), Event::NotSent { id, message }),
-                Reply::Permit(at) => engine.handle(now(), Event::Permit { id, at: Some(at) }),
+                #[cfg(feature = "limiter")]
+                Reply::Permit => engine.handle(now(), Event::Permit { id }),
             }
         }
         let progress = engine.progress();
@@ -408,7 +412,7 @@ async fn drive(
                 match permits {
                     Some(p) => p.acquire(id, &replier(shared, waker, id)),
                     // Not expected: the engine asks only when a limiter was given.
-                    None => engine.handle(now(), Event::Permit { id, at: None }),
+                    None => engine.handle(now(), Event::Permit { id }),
                 }
                 continue;
             }

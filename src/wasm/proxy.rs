@@ -303,28 +303,21 @@ fn respond_error(status: u16, error: &model::Error, headers: &[(String, String)]
     respond(status, &text, headers)
 }
 
-/// A Response through gloo-net's builder. Statuses that must not carry a body get none;
-/// should the runtime still refuse, a plain 502 stands in, so the handler always answers.
+#[wasm_bindgen(module = "/src/wasm/fetch.js")]
+extern "C" {
+    /// `new Response(...)` in JS (see fetch.js): smaller than building it through web-sys.
+    #[wasm_bindgen(js_name = respond, catch)]
+    fn respond_js(status: u16, body: &str, headers: &Array) -> Result<JsValue, JsValue>;
+}
+
+/// A Response (built in JS). Statuses that must not carry a body get none, a body without a
+/// `Content-Type` is JSON; should the runtime still refuse, a plain 502 stands in, so the
+/// handler always answers.
 fn respond(status: u16, body: &str, headers: &[(String, String)]) -> JsValue {
-    let mut builder = gloo_net::http::Response::builder().status(status);
-    let mut typed = false;
+    let pairs = Array::new();
     for (k, v) in headers {
-        typed |= k.eq_ignore_ascii_case("content-type");
-        builder = builder.header(k, v);
+        pairs.push(&k.into());
+        pairs.push(&v.into());
     }
-    if !typed {
-        builder = builder.header("Content-Type", "application/json");
-    }
-    let body = (!matches!(status, 101 | 204 | 205 | 304)).then_some(body);
-    match builder.body(body) {
-        Ok(r) => web_sys::Response::from(r).into(),
-        Err(_) => gloo_net::http::Response::builder()
-            .status(502)
-            .header("Content-Type", "application/json")
-            .body(Some(
-                r#"{"status":"error","category":"HTTP_ERROR","message":"the proxy could not relay HubSpot's answer","correlationId":""}"#,
-            ))
-            .map(|r| web_sys::Response::from(r).into())
-            .unwrap_or(JsValue::UNDEFINED),
-    }
+    respond_js(status, body, &pairs).unwrap_or_default()
 }

@@ -87,10 +87,24 @@ extern "C" {
         names: &JsValue,
         secret: &str,
         done: &JsValue,
+    ) -> Result<Promise, JsValue>;
+    /// [`send_js`] under a permit of `limiter` (see fetch.js), with no `done`.
+    #[cfg(feature = "proxy")]
+    #[wasm_bindgen(js_name = sendUnder, catch)]
+    fn send_under_js(
         limiter: &JsValue,
+        fetch: &JsValue,
+        url: &str,
+        method: &str,
+        headers: &JsValue,
+        body: &JsValue,
+        signal: &web_sys::AbortSignal,
+        names: &JsValue,
+        secret: &str,
     ) -> Result<Promise, JsValue>;
 }
 
+#[cfg(feature = "limiter")]
 #[wasm_bindgen(module = "/src/wasm/fetch.js")]
 extern "C" {
     #[wasm_bindgen(js_name = permits, catch)]
@@ -104,17 +118,45 @@ extern "C" {
 }
 
 /// One run's side of a shared limiter: the permits it asked for and gave back.
+#[cfg(feature = "limiter")]
 #[derive(Clone)]
 pub struct Permits(JsValue);
 
+/// Without the `limiter` feature (the browser build) there are none: the type has no values,
+/// so the code that uses one, and its JS, leave the build.
+#[cfg(not(feature = "limiter"))]
+#[derive(Clone)]
+pub enum Permits {}
+
+#[cfg(not(feature = "limiter"))]
 impl Permits {
-    /// The permits of a run paced by `limiter`.
-    pub fn new(limiter: &JsValue) -> Permits {
-        Permits(permits_js(limiter).unwrap_or(JsValue::UNDEFINED))
+    /// None: the option is refused in this build.
+    pub fn of(_: Option<&JsValue>) -> Option<Permits> {
+        None
+    }
+    /// Never called.
+    pub fn acquire(&self, _: u64, _: &JsValue) {
+        match *self {}
+    }
+    /// Never called.
+    pub fn release(&self, _: u64, _: Option<f64>) {
+        match *self {}
+    }
+    /// Never called.
+    pub fn settle(&self, _: Promise) -> Promise {
+        match *self {}
+    }
+}
+
+#[cfg(feature = "limiter")]
+impl Permits {
+    /// The permits of a run paced by `limiter`, if any.
+    pub fn of(limiter: Option<&JsValue>) -> Option<Permits> {
+        limiter.map(|l| Permits(permits_js(l).unwrap_or(JsValue::UNDEFINED)))
     }
 
-    /// Asks for request `id`'s permit; `done` is called with when it may be sent (epoch ms),
-    /// NaN when the limiter failed.
+    /// Asks for request `id`'s permit; `done` is called (with a number) once the request may
+    /// be sent, or when the limiter failed.
     pub fn acquire(&self, id: u64, done: &JsValue) {
         let _ = acquire_js(&self.0, id as f64, done);
     }
@@ -134,7 +176,8 @@ impl Permits {
 /// Starts one attempt of `request` with `fetch` (the caller's, or the runtime's global one
 /// looked up now), aborted through `signal`. The promise resolves with what [`reply`] reads;
 /// `done` (a JS function, or `undefined`) is called with it too. With `limiter` (a
-/// RateLimiter, else `undefined`), the attempt waits for a permit and gives it back.
+/// RateLimiter, else `undefined`; the proxy's forwarding only, with no `done`), the attempt
+/// waits for a permit and gives it back.
 pub fn send(
     fetch: Option<&Function>,
     request: Request<'_>,
@@ -153,19 +196,48 @@ pub fn send(
         .collect();
     let fetch = fetch.map_or(JsValue::UNDEFINED, |f| f.into());
     let body = request.body.map_or(JsValue::UNDEFINED, |b| b.into());
-    send_js(
-        &fetch,
-        request.url,
-        request.method,
-        &headers,
-        &body,
-        signal,
-        &names,
-        secret,
-        done,
-        limiter,
-    )
-    .unwrap_or_else(|_| {
+    #[cfg(feature = "proxy")]
+    let sent = if limiter.is_undefined() {
+        send_js(
+            &fetch,
+            request.url,
+            request.method,
+            &headers,
+            &body,
+            signal,
+            &names,
+            secret,
+            done,
+        )
+    } else {
+        send_under_js(
+            limiter,
+            &fetch,
+            request.url,
+            request.method,
+            &headers,
+            &body,
+            signal,
+            &names,
+            secret,
+        )
+    };
+    #[cfg(not(feature = "proxy"))]
+    let sent = {
+        let _ = limiter;
+        send_js(
+            &fetch,
+            request.url,
+            request.method,
+            &headers,
+            &body,
+            signal,
+            &names,
+            secret,
+            done,
+        )
+    };
+    sent.unwrap_or_else(|_| {
         // Not expected (send never throws); the attempt still settles: `reply` reads no
         // answer as a failure.
         if let Some(done) = done.dyn_ref::<Function>() {

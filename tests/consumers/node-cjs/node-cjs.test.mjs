@@ -12,7 +12,7 @@ import { TOKEN, checkNodeAppOutcome, removeDir, setUpProject } from "../support.
 
 const execFile = promisify(execFileCb);
 const HERE = dirname(fileURLToPath(import.meta.url));
-const API = ["HubSpotBatch", "HubSpotError", "buildBatchRequests", "buildBatchUpdateRequests", "parseBatchResponse", "formatPropertyValue", "createBatchUpdateHandler", "init"];
+const API = ["HubSpotBatch", "HubSpotError", "buildBatchRequests", "buildBatchUpdateRequests", "parseBatchResponse", "formatPropertyValue", "createBatchUpdateHandler", "init", "memoryRateLimiter", "durableObjectRateLimiter", "HubSpotRateLimiter"];
 
 let dir;
 before(async () => {
