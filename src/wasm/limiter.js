@@ -8,7 +8,8 @@
 // we send it and before we hear back, so no window of HubSpot's ever holds more than
 // `requests` of ours, whatever the latency and its jitter. A permit given back unused frees
 // its slot at once; one never given back (a process that died) is taken as answered once its
-// lease ends.
+// lease ends. Each slot is held 2% longer than the interval: HubSpot's clock and ours, and the
+// moments each side reads them (a busy event loop), are never quite the same.
 
 const LEASE_MS = 120_000;
 
@@ -16,7 +17,7 @@ const LEASE_MS = 120_000;
 class Window {
   constructor(requests, intervalMs, leaseMs) {
     this.requests = requests;
-    this.intervalMs = intervalMs;
+    this.intervalMs = intervalMs + Math.ceil(intervalMs / 50);
     this.leaseMs = leaseMs;
     this.slots = new Map(); // permit id -> { from, until } (until: Infinity while in flight)
     this.waiting = [];

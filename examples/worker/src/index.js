@@ -25,10 +25,10 @@
 //                                                  `new HubSpotBatch({ baseUrl: <this Worker> })`
 //                                                  in the page uses it.
 //   POST /update  { inputs, idProperty?, objectType? }   a whole update() run at the edge.
-import { createBatchUpdateHandler, durableObjectRateLimiter } from "hubspot-batch";
+import { createBatchUpdateHandler, durableObjectRateLimiter, HubSpotRateLimiter } from "hubspot-batch";
 
 // The Durable Object class must be exported by the Worker's main module.
-export { HubSpotRateLimiter } from "hubspot-batch";
+export { HubSpotRateLimiter };
 
 // The handler is built once per configuration and reused across requests (an isolate serves
 // many requests; the environment only changes on a new deployment).
