@@ -88,6 +88,8 @@ const SAMPLES = {
   archive: { count: 20, invalid: 0 },
   read: { count: 50, invalid: 10 },
 };
+/** HubSpot's usage guideline: answers with an error should stay under 5% of an app's requests. */
+const ERROR_SHARE_LIMIT = 0.05;
 
 let lib = null;            // the hubspot-batch module once loaded
 let token = "";            // proxy token, in memory unless "remember" is ticked
@@ -356,6 +358,29 @@ function setCounters({ updated, failed, requests, retries, rateLimited, ms }) {
   if (ms !== undefined) $("c-time").textContent = secs(ms);
 }
 
+/**
+ * The error-responses counter: answers with status >= 400 and their share of all requests,
+ * against HubSpot's 5% guideline. `source` says where the figures come from: "live" (the
+ * page's counting fetch, during a run) or "stats" (`result.stats` at the end).
+ */
+function setErrorShare(errors, requests, source) {
+  const share = requests > 0 ? errors / requests : null;
+  const pct = share === null ? "" : `${(100 * share).toFixed(1)}%`;
+  const el = $("c-errors");
+  el.textContent = share === null ? fmt(errors) : `${fmt(errors)} (${pct})`;
+  Object.assign(el.dataset, { errors: String(errors), requests: String(requests), source });
+  const level = share === null ? "idle" : share < ERROR_SHARE_LIMIT ? "ok" : "warn";
+  $("c-errors-box").dataset.level = level;
+  const hint = $("error-share-hint");
+  hint.dataset.level = level;
+  const live = source === "live" ? "so far" : "of this run";
+  hint.textContent = level === "idle"
+    ? "HubSpot asks apps to keep error responses (status ≥ 400) under 5% of their requests."
+    : level === "ok"
+      ? `Error responses: ${fmt(errors)} of ${plural(requests, "request")} ${live} (${pct}), under HubSpot's 5% guideline.`
+      : `Error responses: ${fmt(errors)} of ${plural(requests, "request")} ${live} (${pct}), above HubSpot's 5% guideline: apps that stay above it get throttled.`;
+}
+
 function errorText(err) {
   if (err && err.name === "HubSpotError") return `${err.code}${err.status ? ` (HTTP ${err.status})` : ""}: ${err.message}`;
   return String(err?.message ?? err);
@@ -446,13 +471,17 @@ async function run(parsed) {
   if (!lib || running) return;
   const op = operation;
   const total = parsed.inputs.length;
-  const live = { requests: 0, rateLimited: 0 };
+  const live = { requests: 0, rateLimited: 0, errors: 0 };
   const options = clientOptions();
-  // Counting fetch: live request and 429 counters while the run is going. The package looks up
-  // `fetch` per request, so a wrapper is all it takes.
+  // Counting fetch: live request, 429 and error-response (status >= 400) counters while the run
+  // is going. The package looks up `fetch` per request, so a wrapper is all it takes.
   options.fetch = (input, init) => {
     live.requests++;
-    return globalThis.fetch(input, init).then((res) => { if (res.status === 429) live.rateLimited++; return res; });
+    return globalThis.fetch(input, init).then((res) => {
+      if (res.status === 429) live.rateLimited++;
+      if (res.status >= 400) live.errors++;
+      return res;
+    });
   };
   let client;
   try { client = new lib.HubSpotBatch(options); } catch (err) {
@@ -469,6 +498,7 @@ async function run(parsed) {
     const { done, failed } = pending;
     setProgress(done, failed, total);
     setCounters({ updated: done - failed, failed, requests: live.requests, rateLimited: live.rateLimited });
+    setErrorShare(live.errors, live.requests, "live");
     // The status is an aria-live region: say it in 10% steps, not on every batch.
     const step = Math.floor((10 * done) / total);
     if (step !== spoken) {
@@ -480,11 +510,14 @@ async function run(parsed) {
     controller,
     timer: setInterval(() => {
       setCounters({ ms: performance.now() - started, requests: live.requests, rateLimited: live.rateLimited });
+      setErrorShare(live.errors, live.requests, "live");
     }, 100),
   };
   setBusy(true);
   setProgress(0, 0, total, "running");
   setCounters({ updated: 0, failed: 0, requests: 0, retries: "…", rateLimited: 0, ms: 0 });
+  setErrorShare(0, 0, "live");
+  delete $("c-errors").dataset.liveErrors;
   setStatus("running", `Running… 0 of ${fmt(total)} settled.`);
   $("results-card").hidden = true;
 
@@ -504,7 +537,7 @@ async function run(parsed) {
 
   const snapshot = {
     operation: op, rows: parsed.rows, columns: parsed.columns, inputs: parsed.inputs, ids: parsed.ids,
-    format: parsed.format, idProperty: callOpts.idProperty, properties: callOpts.properties,
+    format: parsed.format, idProperty: callOpts.idProperty, properties: callOpts.properties, live,
   };
   const verb = OPS[op].verb;
   if (result) {
@@ -530,7 +563,10 @@ async function run(parsed) {
   const aborted = error?.code === "ABORTED";
   const partial = error?.result && Array.isArray(error.result.failed) ? error.result : null;
   if (partial) finishWithResult(partial, snapshot, true);
-  else setCounters({ retries: "–", ms, requests: live.requests, rateLimited: live.rateLimited });
+  else {
+    setCounters({ retries: "–", ms, requests: live.requests, rateLimited: live.rateLimited });
+    setErrorShare(live.errors, live.requests, "live");
+  }
   const p = $("progress");
   setProgress(Number(p.dataset.done), Number(p.dataset.failed), total, aborted ? "cancelled" : "error");
   if (aborted) {
@@ -604,6 +640,10 @@ function finishWithResult(result, snapshot, isPartial) {
     updated: counts.done, failed: counts.failed, requests: s.requests ?? 0,
     retries: s.retries ?? 0, rateLimited: s.rateLimited ?? 0, ms: s.durationMs ?? 0,
   });
+  // stats.errorResponses (answers with status >= 400); a package without it: the live count.
+  if (typeof s.errorResponses === "number") setErrorShare(s.errorResponses, s.requests ?? 0, "stats");
+  else setErrorShare(snapshot.live?.errors ?? 0, snapshot.live?.requests ?? 0, "live");
+  $("c-errors").dataset.liveErrors = String(snapshot.live?.errors ?? "");
   renderResults();
 }
 
@@ -850,6 +890,7 @@ initResults();
 initChaos();
 initKeys();
 setBusy(false);
+setErrorShare(0, 0, "idle");
 $("run").disabled = $("dry-run").disabled = true;
 await loadPackage();
 if (lib) $("run").disabled = $("dry-run").disabled = false;
