@@ -2,7 +2,7 @@
 // HubSpot records with hubspot-batch. No framework; the package is loaded from ./pkg/browser.js
 // (served at /pkg/ by www/serve.mjs).
 
-import { parseInputText, generateOperationSample, toCsv, cellText, OPERATIONS, ID_ONLY } from "./data.js";
+import { parseInputText, generateOperationSample, generateDirtySample, toCsv, cellText, OPERATIONS, ID_ONLY } from "./data.js";
 
 const $ = (id) => document.getElementById(id);
 const nf = new Intl.NumberFormat("en");
@@ -80,9 +80,10 @@ const OPS = {
 };
 /** The outcomes that count as done, and their badge labels. */
 const DONE_LABEL = { updated: "Updated", created: "Created", archived: "Archived", found: "Found" };
-/** One-click examples: operation, rows, invalid share. */
+/** One-click examples: operation (the key unless `op`), rows, invalid share, generator kind. */
 const SAMPLES = {
   update: { count: 200, invalid: 2 },
+  dirty: { op: "update", count: 2000, invalid: 1, kind: "dirty" },
   upsert: { count: 200, invalid: 0 },
   create: { count: 250, invalid: 2 },
   archive: { count: 20, invalid: 0 },
@@ -292,25 +293,35 @@ function initInput() {
     updateSummary();
     setStatus("idle", `Loaded ${file.name} (${fmt(file.size)} bytes).`);
   });
-  $("generate").addEventListener("click", generate);
+  $("generate").addEventListener("click", () => generate());
   for (const b of document.querySelectorAll("[data-sample]")) {
     b.addEventListener("click", () => {
-      const op = b.dataset.sample, sample = SAMPLES[op];
+      const sample = SAMPLES[b.dataset.sample], op = sample.op ?? b.dataset.sample;
       $("object-type").value = "deals";
       if (operation !== op) setOperation(op);
       if (op === "upsert") $("id-property").value = "deal_external_id";
       $("sample-count").value = String(sample.count);
       $("sample-invalid").value = String(sample.invalid);
-      generate();
+      generate(sample.kind);
     });
   }
 }
 
-function generate() {
+/** Fills the input with sample rows for the selected operation; `kind` "dirty": the dirty-data preset. */
+function generate(kind) {
   if (running) return;
   const objectType = $("object-type").value;
   const count = Math.min(20000, Math.max(1, Math.floor(intField("sample-count", 200))));
   const invalidRate = Math.min(100, Math.max(0, intField("sample-invalid", 2))) / 100;
+  if (kind === "dirty") {
+    // Deals for update, a share of them with a dealstage the pipeline does not have.
+    const { csv, invalid } = generateDirtySample({ count, invalidRate, seed: Math.floor(Math.random() * 2 ** 31) });
+    $("input-text").value = csv;
+    $("input-format").value = "auto";
+    updateSummary();
+    setStatus("idle", `Generated ${nounFor(count)} to update (dirty data): ${fmt(invalid.length)} have a dealstage that is not one of the pipeline's stages. HubSpot answers 400 to each batch holding one; watch Error responses against its 5% guideline.`);
+    return;
+  }
   const { csv, invalid, fresh } = generateOperationSample({
     operation, objectType, count, invalidRate, seed: Math.floor(Math.random() * 2 ** 31),
   });
