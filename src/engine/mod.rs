@@ -827,4 +827,3 @@ fn origin_of(url: &str) -> String {
 
 #[cfg(test)]
 mod tests;
-
