@@ -216,7 +216,7 @@ pub fn format_number(n: f64) -> String {
 /// anything else. (No exponent: no header this reads uses one, and it keeps a general float
 /// parser out of the wasm.)
 pub fn parse_decimal(text: &str) -> Option<f64> {
-    let (int_part, frac_part) = text.split_once('.').unwrap_or((text, ""));
+    let (int_part, frac_part) = crate::text::split_once(text, ".").unwrap_or((text, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if (int_part.is_empty() && frac_part.is_empty()) || !digits(int_part) || !digits(frac_part) {
         return None;

@@ -175,7 +175,7 @@ pub fn is_batch_status(status: u16) -> bool {
 /// [...]`), as text for a JSON reader; `None` when there is none.
 pub fn embedded_details(message: &str) -> Option<&str> {
     let start = crate::text::find(message, ": [")? + 2;
-    let end = message.rfind(']')? + 1;
+    let end = crate::text::rfind(message, "]")? + 1;
     message.get(start..end)
 }
 

@@ -2,7 +2,7 @@
 // HubSpot records with hubspot-batch. No framework; the package is loaded from ./pkg/browser.js
 // (served at /pkg/ by www/serve.mjs).
 
-import { parseInputText, generateOperationSample, toCsv, cellText, OPERATIONS, ID_ONLY } from "./data.js";
+import { parseInputText, generateOperationSample, generateDirtySample, toCsv, cellText, OPERATIONS, ID_ONLY } from "./data.js";
 
 const $ = (id) => document.getElementById(id);
 const nf = new Intl.NumberFormat("en");
@@ -80,14 +80,17 @@ const OPS = {
 };
 /** The outcomes that count as done, and their badge labels. */
 const DONE_LABEL = { updated: "Updated", created: "Created", archived: "Archived", found: "Found" };
-/** One-click examples: operation, rows, invalid share. */
+/** One-click examples: operation (the key unless `op`), rows, invalid share, generator kind. */
 const SAMPLES = {
   update: { count: 200, invalid: 2 },
+  dirty: { op: "update", count: 2000, invalid: 1, kind: "dirty" },
   upsert: { count: 200, invalid: 0 },
   create: { count: 250, invalid: 2 },
   archive: { count: 20, invalid: 0 },
   read: { count: 50, invalid: 10 },
 };
+/** HubSpot's usage guideline: answers with an error should stay under 5% of an app's requests. */
+const ERROR_SHARE_LIMIT = 0.05;
 
 let lib = null;            // the hubspot-batch module once loaded
 let token = "";            // proxy token, in memory unless "remember" is ticked
@@ -290,25 +293,35 @@ function initInput() {
     updateSummary();
     setStatus("idle", `Loaded ${file.name} (${fmt(file.size)} bytes).`);
   });
-  $("generate").addEventListener("click", generate);
+  $("generate").addEventListener("click", () => generate());
   for (const b of document.querySelectorAll("[data-sample]")) {
     b.addEventListener("click", () => {
-      const op = b.dataset.sample, sample = SAMPLES[op];
+      const sample = SAMPLES[b.dataset.sample], op = sample.op ?? b.dataset.sample;
       $("object-type").value = "deals";
       if (operation !== op) setOperation(op);
       if (op === "upsert") $("id-property").value = "deal_external_id";
       $("sample-count").value = String(sample.count);
       $("sample-invalid").value = String(sample.invalid);
-      generate();
+      generate(sample.kind);
     });
   }
 }
 
-function generate() {
+/** Fills the input with sample rows for the selected operation; `kind` "dirty": the dirty-data preset. */
+function generate(kind) {
   if (running) return;
   const objectType = $("object-type").value;
   const count = Math.min(20000, Math.max(1, Math.floor(intField("sample-count", 200))));
   const invalidRate = Math.min(100, Math.max(0, intField("sample-invalid", 2))) / 100;
+  if (kind === "dirty") {
+    // Deals for update, a share of them with a dealstage the pipeline does not have.
+    const { csv, invalid } = generateDirtySample({ count, invalidRate, seed: Math.floor(Math.random() * 2 ** 31) });
+    $("input-text").value = csv;
+    $("input-format").value = "auto";
+    updateSummary();
+    setStatus("idle", `Generated ${nounFor(count)} to update (dirty data): ${fmt(invalid.length)} have a dealstage that is not one of the pipeline's stages. HubSpot answers 400 to each batch holding one; watch Error responses against its 5% guideline.`);
+    return;
+  }
   const { csv, invalid, fresh } = generateOperationSample({
     operation, objectType, count, invalidRate, seed: Math.floor(Math.random() * 2 ** 31),
   });
@@ -354,6 +367,29 @@ function setCounters({ updated, failed, requests, retries, rateLimited, ms }) {
   if (retries !== undefined) $("c-retries").textContent = typeof retries === "number" ? fmt(retries) : retries;
   if (rateLimited !== undefined) $("c-429").textContent = fmt(rateLimited);
   if (ms !== undefined) $("c-time").textContent = secs(ms);
+}
+
+/**
+ * The error-responses counter: answers with status >= 400 and their share of all requests,
+ * against HubSpot's 5% guideline. `source` says where the figures come from: "live" (the
+ * page's counting fetch, during a run) or "stats" (`result.stats` at the end).
+ */
+function setErrorShare(errors, requests, source) {
+  const share = requests > 0 ? errors / requests : null;
+  const pct = share === null ? "" : `${(100 * share).toFixed(1)}%`;
+  const el = $("c-errors");
+  el.textContent = share === null ? fmt(errors) : `${fmt(errors)} (${pct})`;
+  Object.assign(el.dataset, { errors: String(errors), requests: String(requests), source });
+  const level = share === null ? "idle" : share < ERROR_SHARE_LIMIT ? "ok" : "warn";
+  $("c-errors-box").dataset.level = level;
+  const hint = $("error-share-hint");
+  hint.dataset.level = level;
+  const live = source === "live" ? "so far" : "of this run";
+  hint.textContent = level === "idle"
+    ? "HubSpot asks apps to keep error responses (status ≥ 400) under 5% of their requests."
+    : level === "ok"
+      ? `Error responses: ${fmt(errors)} of ${plural(requests, "request")} ${live} (${pct}), under HubSpot's 5% guideline.`
+      : `Error responses: ${fmt(errors)} of ${plural(requests, "request")} ${live} (${pct}), above HubSpot's 5% guideline: apps that stay above it get throttled.`;
 }
 
 function errorText(err) {
@@ -446,13 +482,17 @@ async function run(parsed) {
   if (!lib || running) return;
   const op = operation;
   const total = parsed.inputs.length;
-  const live = { requests: 0, rateLimited: 0 };
+  const live = { requests: 0, rateLimited: 0, errors: 0 };
   const options = clientOptions();
-  // Counting fetch: live request and 429 counters while the run is going. The package looks up
-  // `fetch` per request, so a wrapper is all it takes.
+  // Counting fetch: live request, 429 and error-response (status >= 400) counters while the run
+  // is going. The package looks up `fetch` per request, so a wrapper is all it takes.
   options.fetch = (input, init) => {
     live.requests++;
-    return globalThis.fetch(input, init).then((res) => { if (res.status === 429) live.rateLimited++; return res; });
+    return globalThis.fetch(input, init).then((res) => {
+      if (res.status === 429) live.rateLimited++;
+      if (res.status >= 400) live.errors++;
+      return res;
+    });
   };
   let client;
   try { client = new lib.HubSpotBatch(options); } catch (err) {
@@ -469,6 +509,7 @@ async function run(parsed) {
     const { done, failed } = pending;
     setProgress(done, failed, total);
     setCounters({ updated: done - failed, failed, requests: live.requests, rateLimited: live.rateLimited });
+    setErrorShare(live.errors, live.requests, "live");
     // The status is an aria-live region: say it in 10% steps, not on every batch.
     const step = Math.floor((10 * done) / total);
     if (step !== spoken) {
@@ -480,11 +521,14 @@ async function run(parsed) {
     controller,
     timer: setInterval(() => {
       setCounters({ ms: performance.now() - started, requests: live.requests, rateLimited: live.rateLimited });
+      setErrorShare(live.errors, live.requests, "live");
     }, 100),
   };
   setBusy(true);
   setProgress(0, 0, total, "running");
   setCounters({ updated: 0, failed: 0, requests: 0, retries: "…", rateLimited: 0, ms: 0 });
+  setErrorShare(0, 0, "live");
+  delete $("c-errors").dataset.liveErrors;
   setStatus("running", `Running… 0 of ${fmt(total)} settled.`);
   $("results-card").hidden = true;
 
@@ -504,7 +548,7 @@ async function run(parsed) {
 
   const snapshot = {
     operation: op, rows: parsed.rows, columns: parsed.columns, inputs: parsed.inputs, ids: parsed.ids,
-    format: parsed.format, idProperty: callOpts.idProperty, properties: callOpts.properties,
+    format: parsed.format, idProperty: callOpts.idProperty, properties: callOpts.properties, live,
   };
   const verb = OPS[op].verb;
   if (result) {
@@ -530,7 +574,10 @@ async function run(parsed) {
   const aborted = error?.code === "ABORTED";
   const partial = error?.result && Array.isArray(error.result.failed) ? error.result : null;
   if (partial) finishWithResult(partial, snapshot, true);
-  else setCounters({ retries: "–", ms, requests: live.requests, rateLimited: live.rateLimited });
+  else {
+    setCounters({ retries: "–", ms, requests: live.requests, rateLimited: live.rateLimited });
+    setErrorShare(live.errors, live.requests, "live");
+  }
   const p = $("progress");
   setProgress(Number(p.dataset.done), Number(p.dataset.failed), total, aborted ? "cancelled" : "error");
   if (aborted) {
@@ -604,6 +651,10 @@ function finishWithResult(result, snapshot, isPartial) {
     updated: counts.done, failed: counts.failed, requests: s.requests ?? 0,
     retries: s.retries ?? 0, rateLimited: s.rateLimited ?? 0, ms: s.durationMs ?? 0,
   });
+  // stats.errorResponses (answers with status >= 400); a package without it: the live count.
+  if (typeof s.errorResponses === "number") setErrorShare(s.errorResponses, s.requests ?? 0, "stats");
+  else setErrorShare(snapshot.live?.errors ?? 0, snapshot.live?.requests ?? 0, "live");
+  $("c-errors").dataset.liveErrors = String(snapshot.live?.errors ?? "");
   renderResults();
 }
 
@@ -850,6 +901,7 @@ initResults();
 initChaos();
 initKeys();
 setBusy(false);
+setErrorShare(0, 0, "idle");
 $("run").disabled = $("dry-run").disabled = true;
 await loadPackage();
 if (lib) $("run").disabled = $("dry-run").disabled = false;

@@ -280,6 +280,41 @@ export function generateSample({ objectType = "deals", count = 200, invalidRate 
 }
 
 /**
+ * Stage values a spreadsheet plausibly holds but the pipeline does not: labels instead of
+ * internal values, an old stage name, typos. None is one of `DEAL_STAGES`.
+ */
+export const DIRTY_DEAL_STAGES = ["Closed Won", "negotiation", "closed_won", "Qualified To Buy", "contract-sent"];
+
+/**
+ * The "dirty data" sample: `count` deals for update (distinct seeded record ids, an amount and
+ * a valid `dealstage` each), of which exactly `round(count * invalidRate)` (at least one when
+ * the rate is above 0) have a `dealstage` that is not one of the pipeline's stages
+ * (`DIRTY_DEAL_STAGES`). Everything else is valid, so exactly those rows should fail.
+ * Returns `{csv, invalid}`: the row indexes with a bad stage, ascending.
+ */
+export function generateDirtySample({ count = 2000, invalidRate = 0.01, seed = Date.now() & 0xffff, poolSize = 3000 } = {}) {
+  const rand = rng(seed);
+  const pick = (arr) => arr[Math.floor(rand() * arr.length)];
+  const shuffled = (n) => {
+    const a = Array.from({ length: n }, (_, i) => i + 1);
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [a[i], a[j]] = [a[j], a[i]];
+    }
+    return a;
+  };
+  const ids = shuffled(Math.max(poolSize, count)).slice(0, count);
+  const nBad = invalidRate > 0 ? Math.min(count, Math.max(1, Math.round(count * invalidRate))) : 0;
+  const bad = new Set(shuffled(count).slice(0, nBad).map((i) => i - 1));
+  const out = [["id", "amount", "dealstage"]];
+  ids.forEach((id, i) => {
+    const amount = (Math.round(rand() * 5_000_000) / 100).toFixed(2);
+    out.push([String(id), amount, bad.has(i) ? pick(DIRTY_DEAL_STAGES) : pick(DEAL_STAGES)]);
+  });
+  return { csv: toCsv(out), invalid: [...bad].sort((a, b) => a - b) };
+}
+
+/**
  * Sample rows for any operation, as CSV text (update: `generateSample` itself).
  *
  * - upsert: `id` = values of the unique property (`deal_external_id` "ext-<n>" of seeded deals,

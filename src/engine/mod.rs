@@ -463,7 +463,7 @@ impl<T: Written> Engine<T> {
         self.stats.requests += 1;
         self.next_id = self.next_id.max(id + 1);
         if let Some(w) = self.window.as_mut() {
-            w.on_send(id);
+            w.on_send(id, now);
         }
         let request = HttpRequest {
             url: self.url.clone(),
@@ -536,7 +536,7 @@ impl<T: Written> Engine<T> {
     fn pace(&mut self, id: u64, meta: &ResponseMeta, heard: f64) {
         if let Some(w) = self.window.as_mut() {
             w.on_answer(id, heard);
-            w.observe(meta.rate_max, meta.rate_interval_ms);
+            w.observe(meta.rate_max, meta.rate_interval_ms, meta.rate_remaining);
             if meta.rate_remaining == Some(0) {
                 // Someone else may share the account's budget: wait for a slot to free.
                 let until = w.earliest_release().unwrap_or(heard + TEN_SECONDLY_MS);

@@ -88,12 +88,13 @@ fn batch(parsed: JsValue) -> Option<BatchResponse<JsObject>> {
         .ok()?
         .dyn_into()
         .ok()?;
-    let results = keys
-        .results
-        .into_iter()
-        .zip(objects.iter())
-        .map(|(keys, value)| JsObject { keys, value })
-        .collect();
+    // A loop rather than zip/map/collect: no `from_iter` instance for this use (size).
+    let mut results = Vec::with_capacity(keys.results.len());
+    let mut values = objects.iter();
+    for keys in keys.results {
+        let Some(value) = values.next() else { break };
+        results.push(JsObject { keys, value });
+    }
     Some(BatchResponse {
         completed_at: keys.completed_at,
         errors: keys.errors,

@@ -289,7 +289,7 @@ fn error_of(e: &HubSpotError) -> model::Error {
 
 fn path_of(url: &str) -> String {
     let rest = crate::text::split_once(url, "://").map_or(url, |(_, r)| r);
-    match rest.find('/') {
+    match crate::text::find(rest, "/") {
         Some(i) => rest.get(i..).unwrap_or("/").to_owned(),
         None => "/".to_owned(),
     }

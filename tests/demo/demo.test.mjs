@@ -6,7 +6,8 @@
 // One demo server (www/serve.mjs: emulator in sandbox mode + www/ at / + pkg/ at /pkg/) on an
 // ephemeral port; the emulator is inspected in-process to check what the page claims.
 // Screenshots go to target/demo/ (not committed): demo.png, demo-mobile.png, demo-cancelled.png (update),
-// demo-upsert.png, demo-create.png, demo-archive-confirm.png, demo-archive.png, demo-read.png.
+// demo-upsert.png, demo-create.png, demo-archive-confirm.png, demo-archive.png, demo-read.png,
+// demo-dirty-data.png.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -508,5 +509,92 @@ test("read 50 deals: found rows show what the emulator holds, unknown ids OBJECT
   // Back to update for whatever runs next.
   await page.check('[data-testid="op-update"]');
   assert.equal(await page.textContent("#run"), "Run update");
+  assert.deepEqual(pageErrors, []);
+});
+
+// ---------------------------------------------------------------- dirty data and the 5% rule
+
+test("dirty data preset: exactly the bad dealstage rows fail with VALIDATION_ERROR, the error-response share is shown live and from stats", { timeout: 60_000 }, async (t) => {
+  await resetData();
+  // Some latency, so that the run lasts long enough to watch the live figure.
+  await applyChaos({ faultRate: 0, latencyMs: 400 });
+  await page.click('[data-testid="sample-dirty"]');
+  await page.waitForFunction(() => document.querySelector("#input-summary").textContent.startsWith("2,000 rows"));
+  assert.equal(await page.isChecked('[data-testid="op-update"]'), true);
+  assert.equal(await page.textContent("#run"), "Run update");
+  const { inputs } = parseInputText(await page.inputValue("#input-text"));
+  assert.equal(inputs.length, 2000);
+  assert.equal(new Set(inputs.map((x) => x.id)).size, 2000, "distinct deals");
+  // Judged by this file's own copy of the emulator's rules, not by the page's generator.
+  const bad = inputs.map((x, i) => (invalidProperty(x.properties) ? i : -1)).filter((i) => i >= 0);
+  assert.equal(bad.length, 20, "1% of the rows are dirty");
+  for (const i of bad) assert.equal(invalidProperty(inputs[i].properties), "dealstage", `row ${i}: only the stage is bad`);
+  assert.match(await text("#status"), /20 have a dealstage that is not one of the pipeline's stages/);
+  const batchesHit = new Set(bad.map((i) => Math.floor(i / 100))).size;
+
+  await page.click("#run");
+  // During the run: the live figure from the page's counting fetch, before stats exist.
+  await page.waitForFunction(() => {
+    const el = document.querySelector("#c-errors");
+    return document.querySelector("#progress").dataset.state === "running" && el.dataset.source === "live" && Number(el.dataset.errors) > 0;
+  }, null, { timeout: 20_000, polling: 20 });
+  const liveText = await text("#c-errors");
+  assert.match(liveText, /^\d+ \(\d+\.\d%\)$/, `live figure: ${liveText}`);
+  await page.waitForSelector('#progress[data-state="done"]', { timeout: 40_000 });
+  await page.waitForSelector('#status[data-state="done"]');
+
+  // Verdicts: exactly the bad rows failed, with HubSpot's VALIDATION_ERROR naming the value.
+  const rows = await tableRows();
+  assert.equal(rows.length, 2000);
+  const failed = rows.filter((r) => r.outcome === "failed");
+  assert.deepEqual(failed.map((r) => r.index), bad, "the failed rows are exactly the dirty ones");
+  for (const r of failed) {
+    const stage = inputs[r.index].properties.dealstage;
+    assert.match(r.details, /HTTP 400/);
+    assert.match(r.details, /VALIDATION_ERROR/);
+    assert.ok(r.details.includes(`${stage} was not one of the allowed options`), `row ${r.index}: ${r.details}`);
+    assert.equal(demo.emulator.getRecord("deals", r.id).writes, 0, `dirty row ${r.index} (deal ${r.id}) was applied`);
+  }
+  for (const r of rows.filter((x) => x.outcome !== "failed")) {
+    assert.equal(r.outcome, "updated", `row ${r.index}`);
+    const rec = demo.emulator.getRecord("deals", r.id);
+    for (const [k, v] of Object.entries(inputs[r.index].properties)) assert.equal(rec.properties[k], v, `deal ${r.id}.${k}`);
+  }
+  assert.equal(await num("#c-failed"), 20);
+  assert.equal(await num("#c-updated"), 1980);
+
+  // The counter against the emulator: its answers with status >= 400 and all its answers.
+  const log = demo.emulator.getLog(0);
+  const errorAnswers = log.filter((e) => e.status >= 400);
+  const el = "#c-errors";
+  const shown = await text(el);
+  const m = /^(\d+) \((\d+\.\d)%\)$/.exec(shown);
+  assert.ok(m, `counter reads "N (x.x%)": ${shown}`);
+  const errors = Number(m[1]), requests = await num("#c-requests");
+  assert.equal(await page.getAttribute(el, "data-source"), "stats", "the final figure comes from result.stats");
+  assert.equal(errors, errorAnswers.length, "error responses shown = answers >= 400 the emulator logged");
+  assert.equal(Number(await page.getAttribute(el, "data-errors")), errors);
+  assert.equal(Number(await page.getAttribute(el, "data-live-errors")), errors, "the live count ended where stats did");
+  assert.equal(requests, log.length, "requests shown = requests the emulator logged");
+  assert.equal(m[2], (100 * errors / requests).toFixed(1), "the share is errors / requests");
+  // Pinpointing, not halving: at most one error answer per batch holding a bad row.
+  assert.ok(errors >= 1 && errors <= batchesHit, `${errors} error responses for ${batchesHit} batches holding a bad row`);
+  assert.ok(errorAnswers.every((e) => e.status === 400), "only validation errors (no 429s, no faults)");
+  assert.ok(requests <= 20 + batchesHit + 2, `${requests} requests for 20 batches`);
+
+  // HubSpot's 5% guideline as context: the hint and the counter's style follow the share.
+  const level = errors / requests < 0.05 ? "ok" : "warn";
+  assert.equal(await page.getAttribute("#c-errors-box", "data-level"), level);
+  assert.equal(await page.getAttribute("#error-share-hint", "data-level"), level);
+  const hint = await text("#error-share-hint");
+  assert.ok(hint.includes(`${errors} of ${requests} requests of this run (${m[2]}%)`), hint);
+  assert.match(hint, level === "warn" ? /above HubSpot's 5% guideline/ : /under HubSpot's 5% guideline/);
+  t.diagnostic(`dirty data: ${requests} requests, ${errors} error responses (${m[2]}%), ${bad.length} bad rows in ${batchesHit} of 20 batches; live figure seen: ${liveText}`);
+
+  await page.check('[data-testid="filter-failed"]');
+  assert.equal((await tableRows()).length, 20);
+  await page.screenshot({ path: path.join(SHOTS, "demo-dirty-data.png"), fullPage: true });
+  await page.check('[data-testid="filter-all"]');
+  await applyChaos({ faultRate: 0, latencyMs: 0 });
   assert.deepEqual(pageErrors, []);
 });

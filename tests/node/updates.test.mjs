@@ -348,7 +348,9 @@ test("concurrency: by default a whole window is in flight at once (the rate limi
     const r = await client(emu, { fetch, batchSize: 1, rateLimit: { requests: 30, intervalMs: 10_000 } }).update(inputs);
     assertAccountsForAll(r, inputs);
     assert.equal(r.failed.length, 0);
-    assert.equal(fetch.max(), 30, `max in flight ${fetch.max()}`);
+    // One request until HubSpot's first answer (several clients on one token do not each send a
+    // whole window blind); once it says no one else spends the budget, the other 29 at once.
+    assert.equal(fetch.max(), 29, `max in flight ${fetch.max()}`);
     assert.equal(emu.emulator.getState().rateLimited, 0);
   }));
 
