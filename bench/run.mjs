@@ -27,7 +27,7 @@ const PKG = resolve(opt("--pkg", join(REPO, "pkg")));
 const OUT = resolve(opt("--out", join(REPO, "BENCHMARKS.md")));
 const JSON_OUT = opt("--json", null);
 const FROM_JSON = opt("--from-json", null);
-const ONLY = new Set((opt("--only", "lines,size,cpu,throughput,coldstart")).split(","));
+const ONLY = new Set((opt("--only", "lines,size,cpu,throughput,coldstart,sharing")).split(","));
 const COMMAND = `scripts/bench${QUICK ? " --quick" : ""}`;
 
 // Issue 13 ("One schema"): what must hold when it lands.
@@ -69,6 +69,28 @@ function child(script, arg, timeoutMs) {
       } catch {
         resolveP({ error: `exit ${code}: ${(err || out).trim().split("\n").slice(-3).join(" ")}`, secs });
       }
+    });
+  });
+}
+
+/** Runs `node bench/<script> ...args`; resolves with every JSON line it printed (or an error). */
+function childLines(script, args, timeoutMs) {
+  return new Promise((resolveP) => {
+    const p = spawn(process.execPath, [join(REPO, "bench", script), ...args], { cwd: REPO, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "", err = "", timedOut = false;
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (err += d));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-p.pid, "SIGKILL");
+      } catch {}
+    }, timeoutMs);
+    p.on("close", (code) => {
+      clearTimeout(timer);
+      if (timedOut) return resolveP({ error: `did not finish within ${timeoutMs / 1000} s (killed)` });
+      const rows = out.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+      resolveP(code === 0 ? { rows } : { error: `exit ${code}: ${(err || out).trim().split("\n").slice(-3).join(" ")}`, rows });
     });
   });
 }
@@ -192,6 +214,14 @@ try {
     R.coldstart = await child("coldstart.mjs", { appDir: snap.dir, quick: QUICK }, 180_000);
     phases.push(`cold start ${R.coldstart.secs.toFixed(0)} s`);
     loads.push(`after cold start: ${loadNow()}`);
+  }
+
+  if (ONLY.has("sharing")) {
+    log("sharing: 1, 4 and 8 clients on one token, each on its own and all on one memoryRateLimiter ...");
+    const t = performance.now();
+    R.sharing = await childLines("shared-token.mjs", ["--json", "--pkg", snap.pkg, "--clients", QUICK ? "1,4" : "1,4,8", "--deals", QUICK ? "500" : "5000", "--limiter", "both"], 900_000);
+    phases.push(`sharing ${((performance.now() - t) / 1000).toFixed(0)} s`);
+    loads.push(`after sharing: ${loadNow()}`);
   }
 } finally {
   snap.cleanup();
@@ -465,6 +495,36 @@ if (R.coldstart) {
       ]);
     } else para(`workerd: ${w.message}`);
   }
+}
+
+// --- sharing one token (issue 15)
+if (R.sharing) {
+  section("6. One token, several clients (issue 15)");
+  const S = R.sharing;
+  if (S.error) para(`The sharing benchmark failed: ${S.error}`);
+  para("`bench/shared-token.mjs`: N `HubSpotBatch` instances in one process, started together on one token, each updating its own deals with default options, against the emulator (its own process, a rolling window per token counted at arrival, 50 ms latency, `X-HubSpot-RateLimit-*` on every answer). *headers only*: nothing tells a client of the others but HubSpot's remaining count (the window's sharing rule, DESIGN.md). *memoryRateLimiter*: all clients on one shared limiter, the exact way (the Durable Object does the same across Worker isolates; its workerd test prints its own figures). Bound = (windows − 1) × interval + one latency, windows = ⌈batches / limit⌉, as in section 3. 429s, requests: the emulator's. Lost = inputs in neither `results` nor `failed`.");
+  const rows = (S.rows || []).map((r) => [
+    fmtInt(r.clients),
+    r.limiter === "memory" ? "memoryRateLimiter" : "headers only",
+    fmtInt(r.deals),
+    fmtInt(r.requests),
+    `${fmtInt(r.rateLimited)} (${(100 * r.share429).toFixed(1)}%)`,
+    `${(r.wallMs / 1000).toFixed(2)} s`,
+    `${(r.boundMs / 1000).toFixed(2)} s`,
+    `${r.wallOverBound.toFixed(2)}×`,
+    fmtInt(r.lost),
+  ]);
+  table(["clients", "sharing", "deals", "requests", "429s", "wall", "bound", "wall / bound", "lost"], rows);
+  const many = (S.rows || []).filter((r) => r.clients > 1);
+  const judge = (kind) => {
+    const rs = many.filter((r) => r.limiter === kind);
+    if (!rs.length) return "not run";
+    const share = rs.every((r) => r.share429 <= (kind === "memory" ? 0 : 0.05));
+    const wall = rs.every((r) => r.wallOverBound <= 1.1);
+    const lost = rs.every((r) => r.lost === 0);
+    return `429s ${met(share)}, wall ${met(wall)}, nothing lost ${met(lost)}`;
+  };
+  para(`Targets (issue 15), for 4 and 8 clients: headers only, at most 5% 429s, wall within 1.10× the bound, nothing lost: ${judge("none")}. A shared limiter, 0 × 429, wall within 1.10× the bound: ${judge("memory")}. A lone client must be as fast as before: its one-client rows here, and the 20,000-deal rows of section 3 (one round trip more at most: the first request goes alone until HubSpot's first answer says whether the token is shared).`);
 }
 
 // --- lines

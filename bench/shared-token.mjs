@@ -30,15 +30,18 @@ const { values } = parseArgs({
     latency: { type: "string", default: "50" },
     repeat: { type: "string", default: "1" },
     json: { type: "boolean", default: false },
+    // none: each client on its own (the headers are all they share); memory: all on one
+    // memoryRateLimiter (issue 15 part 4, the exact way); both: one run of each.
+    limiter: { type: "string", default: "none" },
   },
 });
 const [requests, intervalMs] = values.rate.split("/").map(Number);
 const deals = Number(values.deals);
 const latencyMs = Number(values.latency);
-const { HubSpotBatch } = require(join(values.pkg, "node.cjs"));
+const { HubSpotBatch, memoryRateLimiter } = require(join(values.pkg, "node.cjs"));
 
 /** One run of `n` clients; resolves with its figures. */
-async function run(n) {
+async function run(n, limiter) {
   const em = await startEmulatorProcess([
     "--deals", String(n * deals), "--seed", "3", "--rate-limit", `${requests}/${intervalMs}`,
     "--latency", String(latencyMs), "--daily-limit", "off",
@@ -48,7 +51,8 @@ async function run(n) {
     const inputs = Array.from({ length: n }, (_, k) =>
       dealInputs(deals).map((x, i) => ({ ...x, id: String(k * deals + i + 1) })),
     );
-    const clients = inputs.map(() => new HubSpotBatch({ accessToken: "emulator-token", baseUrl: em.url }));
+    const shared = limiter === "memory" ? memoryRateLimiter({ requests, intervalMs }) : null;
+    const clients = inputs.map(() => new HubSpotBatch({ accessToken: "emulator-token", baseUrl: em.url, ...(shared ? { rateLimiter: shared } : {}) }));
     const t0 = performance.now();
     const results = await Promise.all(clients.map((c, k) => c.update(inputs[k])));
     const wallMs = performance.now() - t0;
@@ -64,6 +68,7 @@ async function run(n) {
     }
     return {
       clients: n,
+      limiter,
       deals: n * deals,
       batches,
       requests: state.requests,
@@ -85,15 +90,16 @@ async function run(n) {
 const pct = (x) => `${(100 * x).toFixed(1)}%`;
 if (!values.json) {
   console.log(`${deals.toLocaleString("en-US")} deals per client, ${requests}/${intervalMs / 1000} s, latency ${latencyMs} ms, package ${values.pkg}`);
-  console.log("clients | requests | 429s | 429 share | wall | bound | wall/bound | lost | failed");
+  console.log("clients | limiter | requests | 429s | 429 share | wall | bound | wall/bound | lost | failed");
 }
 for (const n of values.clients.split(",").map(Number)) {
+  for (const limiter of values.limiter === "both" ? ["none", "memory"] : [values.limiter])
   for (let i = 0; i < Number(values.repeat); i++) {
-    const r = await run(n);
+    const r = await run(n, limiter);
     if (values.json) console.log(JSON.stringify(r));
     else
       console.log(
-        `${n} | ${r.requests} | ${r.rateLimited} | ${pct(r.share429)} | ${(r.wallMs / 1000).toFixed(2)} s | ` +
+        `${n} | ${limiter} | ${r.requests} | ${r.rateLimited} | ${pct(r.share429)} | ${(r.wallMs / 1000).toFixed(2)} s | ` +
           `${(r.boundMs / 1000).toFixed(2)} s | ${r.wallOverBound.toFixed(3)} | ${r.lost} | ${r.failed}`,
       );
   }

@@ -242,7 +242,7 @@ impl<T: Written> Engine<T> {
             window: config
                 .rate_limit
                 .filter(|_| !config.shared_limiter)
-                .map(|r| RateWindow::new(r.requests, r.interval_ms)),
+                .map(|r| RateWindow::new(r.requests, r.interval_ms).blind(queue.len())),
             permits: Permits::of(&config),
             url: request::url(&config, &plan),
             plan,

@@ -13,7 +13,8 @@
 //! [`BLIND_LIMIT`] slots are used), whatever limit the window was given: the first answer's
 //! `X-HubSpot-RateLimit-Max` says what the account allows, and its `-Remaining` whether
 //! someone else spends the same budget. Several clients starting together on one token so send
-//! one request each blind, not a whole window each.
+//! one request each blind, not a whole window each. A small run ([`SMALL_RUN`] requests or
+//! fewer) sends them all: it is never slowed, and puts only a few requests on the window.
 //!
 //! Sharing without coordination: HubSpot counts every request on the token, ours and
 //! others'. Of ours, it can have counted, when it made an answer, only the slots we held when
@@ -50,6 +51,11 @@ enum Slot {
 /// several clients starting together send one request each blind, not a whole window each
 /// (the cost, for a client alone: one round trip per run).
 pub const BLIND_LIMIT: u32 = 100;
+
+/// A run of at most this many requests sends them all before the first answer: a small run
+/// (the demo's, an edge function's) is never slowed by the blind round trip, and several
+/// such runs starting together on one token put at most a few requests each on the window.
+pub const SMALL_RUN: usize = 5;
 
 /// A rolling window of at most `limit` requests per `interval` milliseconds.
 #[derive(Clone, Debug, PartialEq)]
@@ -92,10 +98,19 @@ impl RateWindow {
         }
     }
 
+    /// For a run of `requests`: a small one ([`SMALL_RUN`]) starts as if HubSpot had
+    /// answered, so all its requests go at once.
+    pub fn blind(mut self, requests: usize) -> Self {
+        if requests <= SMALL_RUN {
+            self.confirmed = true;
+        }
+        self
+    }
+
     /// Slots usable at `now`: the limit (or our share of it). Before the first answer, and
     /// when what we know of others is an interval old (their requests then have left the
-    /// window, and others may have taken ours), one request on the wire at a time, and at most
-    /// [`BLIND_LIMIT`] slots.
+    /// window, and others may have taken ours), one request on the wire at a time (a small
+    /// run's all, [`SMALL_RUN`]), and at most [`BLIND_LIMIT`] slots.
     fn usable(&self, now: f64) -> usize {
         let stale = self.share < u32::MAX && now - self.heard >= self.interval;
         let limit = if self.confirmed && !stale {
@@ -349,5 +364,31 @@ mod tests {
         assert_eq!(w.limit(), 100);
         w.observe(Some(250), Some(1000.0), None);
         assert_eq!(w.limit(), 100);
+    }
+
+    #[test]
+    fn a_small_run_sends_all_before_the_first_answer_a_larger_one_one() {
+        let mut small = RateWindow::new(100, 10_000.0).blind(SMALL_RUN);
+        for id in 0..SMALL_RUN as u64 {
+            assert_eq!(
+                small.next_free(0.0),
+                Some(0.0),
+                "request {id} of a small run"
+            );
+            small.on_send(id, 0.0);
+        }
+        assert_eq!(
+            small.limit(),
+            100,
+            "its requests are few, the limit as given"
+        );
+        let mut larger = RateWindow::new(100, 10_000.0).blind(SMALL_RUN + 1);
+        assert_eq!(larger.next_free(0.0), Some(0.0));
+        larger.on_send(0, 0.0);
+        assert_eq!(
+            larger.next_free(0.0),
+            None,
+            "one blind request, then the answer"
+        );
     }
 }
