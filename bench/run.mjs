@@ -497,6 +497,25 @@ if (R.coldstart) {
   }
 }
 
+// --- lines
+if (R.lines) {
+  const L = R.lines;
+  section("5. Production lines");
+  para(`Production lines of \`src/\`: code only, no tests, comments or blank lines, as \`../shared/tools/prod-lines.sh\` counts them (every .rs up to its first \`#[cfg(test\` line, files named tests.rs and files under a tests/ folder left out, plus .js/.mjs). \`bench/lines.mjs\` counts the same way${L.script ? (L.script.total === L.total ? ` and checked its total against the script's (${fmtInt(L.script.total)}, the same)` : ` and the script printed ${L.script.total ?? L.script.error}: **they differ**`) : " (the script was not found beside the checkout, so not cross-checked)"}. Code that other open issues added is counted apart: whole files, and what the commits of an issue added to shared files (production lines at the range's end less those at its start, by the same rule; needs the git history).`);
+  table(["what", "lines"], [
+    ["all of src/ (prod-lines.sh)", fmtInt(L.total)],
+    ...L.other.map((o) => [`of which ${o.file.includes("..") ? `what commits ${o.file} added` : o.file}: ${o.issue}, counted apart`, o.lines == null ? "unknown (no git history here)" : fmtInt(o.lines)]),
+    ["**the update features** (all less the above)", `**${fmtInt(L.update)}**`],
+    ["of these, reading, writing or converting JSON or values across the boundary (the list below, without src/wasm/errors.rs)", `${fmtInt(L.jsonLines)} (${(L.jsonShare * 100).toFixed(1)}%)`],
+    ["the same with src/wasm/errors.rs (error objects made for JS)", `${fmtInt(L.jsonBroadLines)} (${(L.jsonBroadShare * 100).toFixed(1)}%)`],
+  ]);
+  para("What the JSON/encoding share counts: the kinds of code issue 13's 37% counted (readers, writers, re-encoders of JSON, and the glue that converts values across the JS/wasm boundary), as they are now. Whole files, or single items (from their first line to their closing brace). The serde and tsify attributes on the model types are not counted (they are the one schema's field annotations: " + fmtInt(L.annotations) + " lines across src/), nor are the one-line calls to `to_json`/`json_parse` in the driver and the proxy. `src/wasm/errors.rs` (the `HubSpotError` object made for JS) was not in the issue's list before either, so it is shown apart.");
+  table(["file", "item", "lines", "what"], L.json.map((x) => [x.file, x.item ? `lines ${x.from}-${x.to}` : "whole file", fmtInt(x.lines), `${x.what}${x.broad ? " (broad figure only)" : ""}${x.missing ? " (file missing)" : ""}`]));
+  table(["file", "lines"], Object.entries(L.perFile).map(([f, n]) => [f, fmtInt(n)]));
+  summary.push(["production lines of src/, update features (other issues' code apart)", `≤ ${fmtInt(TARGET_LINES)} (before: 6,533)`, `${fmtInt(L.update)} (+ ${L.other.map((o) => `${o.lines == null ? "?" : fmtInt(o.lines)} ${o.file.includes("..") ? `from ${o.file}` : `in ${o.file}`}`).join(", ")})`, metT(L.update <= TARGET_LINES)]);
+  summary.push(["of these, JSON/encoding share", `< ${TARGET_JSON_SHARE * 100}% (before: 37%)`, `${(L.jsonShare * 100).toFixed(1)}% (${fmtInt(L.jsonLines)} lines; ${(L.jsonBroadShare * 100).toFixed(1)}% with src/wasm/errors.rs)`, metT(L.jsonShare < TARGET_JSON_SHARE)]);
+}
+
 // --- sharing one token (issue 15)
 if (R.sharing) {
   section("6. One token, several clients (issue 15)");
@@ -525,25 +544,6 @@ if (R.sharing) {
     return `429s ${met(share)}, wall ${met(wall)}, nothing lost ${met(lost)}`;
   };
   para(`Targets (issue 15), for 4 and 8 clients: headers only, at most 5% 429s, wall within 1.10× the bound, nothing lost: ${judge("none")}. A shared limiter, 0 × 429, wall within 1.10× the bound: ${judge("memory")}. A lone client must be as fast as before: its one-client rows here, and the 20,000-deal rows of section 3 (one round trip more at most: the first request goes alone until HubSpot's first answer says whether the token is shared).`);
-}
-
-// --- lines
-if (R.lines) {
-  const L = R.lines;
-  section("5. Production lines");
-  para(`Production lines of \`src/\`: code only, no tests, comments or blank lines, as \`../shared/tools/prod-lines.sh\` counts them (every .rs up to its first \`#[cfg(test\` line, files named tests.rs and files under a tests/ folder left out, plus .js/.mjs). \`bench/lines.mjs\` counts the same way${L.script ? (L.script.total === L.total ? ` and checked its total against the script's (${fmtInt(L.script.total)}, the same)` : ` and the script printed ${L.script.total ?? L.script.error}: **they differ**`) : " (the script was not found beside the checkout, so not cross-checked)"}. Code that other open issues added is counted apart: whole files, and what the commits of an issue added to shared files (production lines at the range's end less those at its start, by the same rule; needs the git history).`);
-  table(["what", "lines"], [
-    ["all of src/ (prod-lines.sh)", fmtInt(L.total)],
-    ...L.other.map((o) => [`of which ${o.file.includes("..") ? `what commits ${o.file} added` : o.file}: ${o.issue}, counted apart`, o.lines == null ? "unknown (no git history here)" : fmtInt(o.lines)]),
-    ["**the update features** (all less the above)", `**${fmtInt(L.update)}**`],
-    ["of these, reading, writing or converting JSON or values across the boundary (the list below, without src/wasm/errors.rs)", `${fmtInt(L.jsonLines)} (${(L.jsonShare * 100).toFixed(1)}%)`],
-    ["the same with src/wasm/errors.rs (error objects made for JS)", `${fmtInt(L.jsonBroadLines)} (${(L.jsonBroadShare * 100).toFixed(1)}%)`],
-  ]);
-  para("What the JSON/encoding share counts: the kinds of code issue 13's 37% counted (readers, writers, re-encoders of JSON, and the glue that converts values across the JS/wasm boundary), as they are now. Whole files, or single items (from their first line to their closing brace). The serde and tsify attributes on the model types are not counted (they are the one schema's field annotations: " + fmtInt(L.annotations) + " lines across src/), nor are the one-line calls to `to_json`/`json_parse` in the driver and the proxy. `src/wasm/errors.rs` (the `HubSpotError` object made for JS) was not in the issue's list before either, so it is shown apart.");
-  table(["file", "item", "lines", "what"], L.json.map((x) => [x.file, x.item ? `lines ${x.from}-${x.to}` : "whole file", fmtInt(x.lines), `${x.what}${x.broad ? " (broad figure only)" : ""}${x.missing ? " (file missing)" : ""}`]));
-  table(["file", "lines"], Object.entries(L.perFile).map(([f, n]) => [f, fmtInt(n)]));
-  summary.push(["production lines of src/, update features (other issues' code apart)", `≤ ${fmtInt(TARGET_LINES)} (before: 6,533)`, `${fmtInt(L.update)} (+ ${L.other.map((o) => `${o.lines == null ? "?" : fmtInt(o.lines)} ${o.file.includes("..") ? `from ${o.file}` : `in ${o.file}`}`).join(", ")})`, metT(L.update <= TARGET_LINES)]);
-  summary.push(["of these, JSON/encoding share", `< ${TARGET_JSON_SHARE * 100}% (before: 37%)`, `${(L.jsonShare * 100).toFixed(1)}% (${fmtInt(L.jsonLines)} lines; ${(L.jsonBroadShare * 100).toFixed(1)}% with src/wasm/errors.rs)`, metT(L.jsonShare < TARGET_JSON_SHARE)]);
 }
 
 // --- summary first
