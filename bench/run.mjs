@@ -45,37 +45,11 @@ const T0 = performance.now();
 const log = (...a) => process.stderr.write(`[bench ${((performance.now() - T0) / 1000).toFixed(0).padStart(3)} s] ${a.join(" ")}\n`);
 const phases = [];
 
-/** Runs `node <script> <json arg>` in its own process group; resolves with its last stdout line as JSON. */
-function child(script, arg, timeoutMs) {
+/** Runs `node bench/<script> ...args` in its own process group, killed (with the emulator it
+ * started, nothing else) after `timeoutMs`; resolves with its output. */
+function spawnBench(script, args, timeoutMs) {
   return new Promise((resolveP) => {
     const t0 = performance.now();
-    const p = spawn(process.execPath, [join(REPO, "bench", script), JSON.stringify(arg)], { cwd: REPO, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "", err = "", timedOut = false;
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (err += d));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-p.pid, "SIGKILL"); // the child and the emulator it started, nothing else
-      } catch {}
-    }, timeoutMs);
-    p.on("close", (code) => {
-      clearTimeout(timer);
-      const secs = (performance.now() - t0) / 1000;
-      if (timedOut) return resolveP({ error: `did not finish within ${timeoutMs / 1000} s (killed)`, secs });
-      const last = out.trim().split("\n").pop();
-      try {
-        resolveP({ ...JSON.parse(last), secs });
-      } catch {
-        resolveP({ error: `exit ${code}: ${(err || out).trim().split("\n").slice(-3).join(" ")}`, secs });
-      }
-    });
-  });
-}
-
-/** Runs `node bench/<script> ...args`; resolves with every JSON line it printed (or an error). */
-function childLines(script, args, timeoutMs) {
-  return new Promise((resolveP) => {
     const p = spawn(process.execPath, [join(REPO, "bench", script), ...args], { cwd: REPO, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let out = "", err = "", timedOut = false;
     p.stdout.on("data", (d) => (out += d));
@@ -88,11 +62,29 @@ function childLines(script, args, timeoutMs) {
     }, timeoutMs);
     p.on("close", (code) => {
       clearTimeout(timer);
-      if (timedOut) return resolveP({ error: `did not finish within ${timeoutMs / 1000} s (killed)` });
-      const rows = out.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
-      resolveP(code === 0 ? { rows } : { error: `exit ${code}: ${(err || out).trim().split("\n").slice(-3).join(" ")}`, rows });
+      const tail = (err || out).trim().split("\n").slice(-3).join(" ");
+      resolveP({ out, code, timedOut, tail, secs: (performance.now() - t0) / 1000 });
     });
   });
+}
+
+/** Runs `node <script> <json arg>`; resolves with its last stdout line as JSON. */
+async function child(script, arg, timeoutMs) {
+  const r = await spawnBench(script, [JSON.stringify(arg)], timeoutMs);
+  if (r.timedOut) return { error: `did not finish within ${timeoutMs / 1000} s (killed)`, secs: r.secs };
+  try {
+    return { ...JSON.parse(r.out.trim().split("\n").pop()), secs: r.secs };
+  } catch {
+    return { error: `exit ${r.code}: ${r.tail}`, secs: r.secs };
+  }
+}
+
+/** Runs `node bench/<script> ...args`; resolves with every JSON line it printed (or an error). */
+async function childLines(script, args, timeoutMs) {
+  const r = await spawnBench(script, args, timeoutMs);
+  if (r.timedOut) return { error: `did not finish within ${timeoutMs / 1000} s (killed)` };
+  const rows = r.out.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+  return r.code === 0 ? { rows } : { error: `exit ${r.code}: ${r.tail}`, rows };
 }
 
 // --- run ------------------------------------------------------------------------------------------------------
