@@ -196,20 +196,10 @@ pub fn send(
         .collect();
     let fetch = fetch.map_or(JsValue::UNDEFINED, |f| f.into());
     let body = request.body.map_or(JsValue::UNDEFINED, |b| b.into());
+    // Under a limiter only where the limiter is built (the proxy's forwarding); else, and
+    // without one, the plain attempt.
     #[cfg(feature = "proxy")]
-    let sent = if limiter.is_undefined() {
-        send_js(
-            &fetch,
-            request.url,
-            request.method,
-            &headers,
-            &body,
-            signal,
-            &names,
-            secret,
-            done,
-        )
-    } else {
+    let under = (!limiter.is_undefined()).then(|| {
         send_under_js(
             limiter,
             &fetch,
@@ -221,10 +211,13 @@ pub fn send(
             &names,
             secret,
         )
-    };
+    });
     #[cfg(not(feature = "proxy"))]
-    let sent = {
+    let under = {
         let _ = limiter;
+        None
+    };
+    let sent = under.unwrap_or_else(|| {
         send_js(
             &fetch,
             request.url,
@@ -236,7 +229,7 @@ pub fn send(
             secret,
             done,
         )
-    };
+    });
     sent.unwrap_or_else(|_| {
         // Not expected (send never throws); the attempt still settles: `reply` reads no
         // answer as a failure.
