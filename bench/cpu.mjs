@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import { performance } from "node:perf_hooks";
 import { REPO, median } from "./lib.mjs";
 import * as baseline from "./baseline.mjs";
+import { floorImpl } from "./floor.mjs";
 
 const require = createRequire(import.meta.url);
 const opts = JSON.parse(process.argv[2] || "{}");
@@ -135,7 +136,8 @@ function scenarioFns(impl, inputs1, body1, inputs10k, bodies10k) {
 }
 
 // A variant may be limited to some scenarios (`only`), to keep the run short.
-const variants = (opts.variants || [{ name: "ours", pkg: join(REPO, "pkg") }]).map((v) => ({ name: v.name, only: v.only, impl: require(join(v.pkg, "node.cjs")) }));
+// A variant is a package folder (`pkg`) or the crossing's floor (`floor`, bench/floor.mjs).
+const variants = (opts.variants || [{ name: "ours", pkg: join(REPO, "pkg") }]).map((v) => ({ name: v.name, only: v.only, isFloor: !!v.floor, impl: v.floor ? floorImpl(v.floor) : require(join(v.pkg, "node.cjs")) }));
 const impls = [...variants, { name: "baseline (plain JS)", impl: baseline, isBaseline: true }];
 
 const inputs10k = makeInputs(10_000, true);
@@ -202,6 +204,7 @@ const result = {
   impls: impls.map((x, i) => ({
     name: x.name,
     isBaseline: !!x.isBaseline,
+    isFloor: !!x.isFloor,
     ...Object.fromEntries(scenarios.filter((s) => runs(i, s)).map((s) => [s, { median: median(samples[i][s]), min: Math.min(...samples[i][s]), max: Math.max(...samples[i][s]), samples: samples[i][s] }])),
   })),
   sink: sink > 0,

@@ -195,8 +195,26 @@ async function runStartup(sc) {
   return { firstFetchMs: firstMs, validateMs: syncMs };
 }
 
+/** The crossing's floor for start-up (bench/floor.mjs): the same inputs, their property values
+ * formatted in JS first (timed apart: the floor validates and formats nothing), carried into
+ * wasm by serde-wasm-bindgen, and the first body written; in a fresh process as above. */
+async function runStartupFloor(sc) {
+  const { floorImpl } = await import("./floor.mjs");
+  const floor = floorImpl(sc.floor);
+  const inputs = dealInputs(sc.deals);
+  const t0 = performance.now();
+  const strings = floor.prepare(inputs);
+  const t1 = performance.now();
+  const n = floor.read(strings);
+  floor.buildBatchUpdateRequests(strings.slice(0, 100));
+  const t2 = performance.now();
+  if (n !== sc.deals) throw new Error(`the floor read ${n} inputs`);
+  return { firstFetchMs: t2 - t1, formatMs: t1 - t0 };
+}
+
 export async function runScenario(sc) {
   if (sc.client === "startup") return runStartup(sc);
+  if (sc.client === "startupFloor") return runStartupFloor(sc);
   const em = await startEmulatorProcess([
     "--deals", String(sc.deals), "--seed", "3",
     "--rate-limit", sc.rateLimit ? `${sc.rateLimit.requests}/${sc.rateLimit.intervalMs}` : "off",
