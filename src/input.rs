@@ -14,9 +14,10 @@ use crate::operation::Operation;
 /// A value as the caller gave it: the JS types a property value or field may hold.
 ///
 /// In the npm build the glue describes the caller's JS values (catching whatever a getter or a
-/// Proxy throws, and tagging what JSON has no word for: `undefined`, `Date`, functions...) and
-/// serde-wasm-bindgen hands them over; [`Value`]'s `Deserialize` reads that description. It is
-/// the one way JS values come into the core: inputs, options and single property values.
+/// Proxy throws, tagging what JSON has no word for: `undefined`, functions..., and passing a
+/// `Date` as a BigInt, see `DATE_ZERO`) and serde-wasm-bindgen hands them over; [`Value`]'s
+/// `Deserialize` reads that description. It is the one way JS values come into the core:
+/// inputs, options and single property values.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     /// A string.
@@ -39,15 +40,28 @@ pub enum Value {
     Other(&'static str),
 }
 
-/// The key that marks a described value JSON has no word for: `{"\u{0}": "Date", "v": ms}`.
+/// The key that marks a described value JSON has no word for: `{"\u{0}": "undefined"}`.
 /// A plain object never has it (the glue describes one that does as an `object`).
 pub const TAG: &str = "\u{0}";
 
+/// A described `Date` crosses as the integer `DATE_ZERO + ms` (a JS BigInt), an invalid one
+/// as `DATE_BASE`: above `i64::MAX`, where no JS number and no caller's value can be.
+const DATE_BASE: u64 = 1 << 63;
+const DATE_ZERO: u64 = DATE_BASE + (1 << 62);
+
+/// The `Date` that `v` stands for (see [`DATE_ZERO`]).
+fn date(v: u64) -> Value {
+    Value::Date(if v == DATE_BASE {
+        f64::NAN
+    } else {
+        v.wrapping_sub(DATE_ZERO) as i64 as f64
+    })
+}
+
 /// What a tag's name stands for.
-fn tagged(name: &str, ms: Option<f64>) -> Value {
+fn tagged(name: &str) -> Value {
     match name {
         "undefined" => Value::Undefined,
-        "Date" => Value::Date(ms.unwrap_or(f64::NAN)),
         "function" => Value::Other("function"),
         "limiter" => Value::Other("RateLimiter"),
         "bigint" => Value::Other("bigint"),
@@ -81,7 +95,8 @@ impl<'de> serde::Deserialize<'de> for Value {
                 Ok(Value::Number(v as f64))
             }
             fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-                Ok(Value::Number(v as f64))
+                // Only a BigInt above i64::MAX comes as a u64: a Date (see DATE_ZERO).
+                Ok(date(v))
             }
             fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
                 Ok(Value::Number(v))
@@ -105,19 +120,16 @@ impl<'de> serde::Deserialize<'de> for Value {
             fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Value, A::Error> {
                 let mut entries = Vec::with_capacity(a.size_hint().unwrap_or(0).min(1024));
                 let mut tag: Option<String> = None;
-                let mut ms = None;
                 while let Some(key) = a.next_key::<String>()? {
                     if key == TAG {
                         tag = Some(a.next_value()?);
-                    } else if tag.is_some() && key == "v" {
-                        ms = Some(a.next_value::<f64>()?);
                     } else {
                         let value: Value = a.next_value()?;
                         entries.push((key, value));
                     }
                 }
                 Ok(match tag {
-                    Some(name) => tagged(&name, ms),
+                    Some(name) => tagged(&name),
                     None => Value::Object(entries),
                 })
             }
@@ -521,6 +533,13 @@ fn validate_one(
                 "inputs[{index}].properties: a property name is empty"
             )));
         }
+        // No HubSpot property has this name, and a JS object cannot carry it: the request
+        // body (a JS object until JSON.stringify) would drop it without a word.
+        if name == "__proto__" {
+            return Err(HubSpotError::invalid_input(format!(
+                "inputs[{index}].properties[\"__proto__\"]: not a property name"
+            )));
+        }
         match format_value(value) {
             Ok(s) => formatted.push((name.clone(), s)),
             Err(reason) => {
@@ -724,6 +743,7 @@ fn first_duplicate_at<'a>(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use serde::Deserialize;
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 5000, ..ProptestConfig::default() })]
@@ -734,6 +754,35 @@ mod tests {
         fn decimal_parse_agrees(text in "[+-]{0,2}[0-9a-z.]{0,6}") {
             check_decimal(&text);
         }
+    }
+
+    /// A described Date (values.js: `DATE_ZERO + getTime()`, `DATE_BASE` when invalid) reads
+    /// back as its milliseconds across the whole range of JS dates.
+    #[test]
+    fn a_date_crosses_as_a_u64_above_i64_max() {
+        use serde::de::IntoDeserializer;
+        let read = |v: u64| {
+            let d: serde::de::value::U64Deserializer<serde::de::value::Error> =
+                v.into_deserializer();
+            Value::deserialize(d).unwrap()
+        };
+        for ms in [
+            0i64,
+            1,
+            -1,
+            1_572_480_000_000,
+            8_640_000_000_000_000,
+            -8_640_000_000_000_000,
+        ] {
+            let v = DATE_ZERO.wrapping_add(ms as u64);
+            assert!(v > i64::MAX as u64);
+            assert_eq!(read(v), Value::Date(ms as f64));
+        }
+        assert!(matches!(read(DATE_BASE), Value::Date(ms) if ms.is_nan()));
+        assert_eq!(
+            format_value(&read(DATE_ZERO + 1_572_480_000_000)).unwrap(),
+            "1572480000000"
+        );
     }
 
     #[test]

@@ -5,18 +5,24 @@
 // wasm frames. This file reads the caller's values once, catching all of that, and hands over
 // a copy made only of strings, numbers, booleans, null, arrays and null-prototype objects.
 // It judges nothing: the Rust core (src/input.rs, `Value`) validates and formats, and writes
-// every message. What JSON has no word for is tagged `{"\0": what, v?}`:
-//   undefined -> "undefined"; Date -> "Date" with v = getTime(); function, bigint, symbol ->
-//   their typeof; a string with a lone surrogate (it cannot become UTF-8 unchanged) -> "lone";
-//   an object that is not plain, or nested deeper than the shape allows -> "object" / "array";
-//   a value whose reading threw -> "unreadable".
+// every message. What JSON has no word for is tagged `{"\0": what}`:
+//   undefined -> "undefined"; function, bigint, symbol -> their typeof; a string with a lone
+//   surrogate (it cannot become UTF-8 unchanged) -> "lone"; an object that is not plain, or
+//   nested deeper than the shape allows -> "object" / "array"; a value whose reading threw ->
+//   "unreadable".
+// A Date crosses as a BigInt: DATE_ZERO + getTime(), or DATE_BASE when invalid. Both lie above
+// i64::MAX, and serde-wasm-bindgen hands Rust a u64 only for such a BigInt (a JS number comes
+// as i64 or f64, a caller's BigInt is tagged), so nothing else reads as one. It is what makes a
+// Date cheap: one value, where a tagged object crossed as an object of two entries.
 
 const TAG = "\0";
 const OBJECT_PROTOTYPE = Object.prototype;
 const GET_TIME = Date.prototype.getTime;
 const MAX_LENGTH = 1e7;
 
-const tag = (what, v) => (v === undefined ? { [TAG]: what } : { [TAG]: what, v });
+const tag = (what) => ({ [TAG]: what });
+const DATE_BASE = 1n << 63n;
+const DATE_ZERO = DATE_BASE + (1n << 62n);
 
 // String.prototype.isWellFormed (Node 20, Chrome 111, Safari 16.4, Firefox 119, workerd), taken
 // as it is when the package loads.
@@ -58,7 +64,8 @@ function value(v, list) {
   if (isArray(v)) return list ? items(v, element) : tag("array");
   if (isPlain(v)) return tag("object");
   try {
-    return tag("Date", GET_TIME.call(v)); // throws unless v is a Date
+    const ms = GET_TIME.call(v); // throws unless v is a Date
+    return ms === ms ? DATE_ZERO + BigInt(ms) : DATE_BASE;
   } catch {
     return tag("object");
   }
@@ -94,7 +101,9 @@ function fields(v, describe) {
   } catch {
     return tag("unreadable");
   }
-  const out = Object.create(null);
+  // A plain object keeps V8's fast properties (a null-prototype one is a dictionary, which
+  // Object.entries reads slowly); only a "__proto__" key needs the null prototype.
+  const out = keys.includes("__proto__") ? Object.create(null) : {};
   for (const k of keys) {
     if (k === TAG || !wellFormed(k)) return tag("object");
     try {

@@ -76,6 +76,13 @@ test("formatPropertyValue: booleans, Date, arrays, null, strings", () => {
   assert.equal(f(new Date(0)), "0");
   assert.equal(f(new Date("2024-01-02T03:04:05.678Z")), "1704164645678");
   assert.equal(f(new Date(-1000)), "-1000");
+  // A Date crosses into wasm as a BigInt (src/wasm/values.js): the whole range of JS dates.
+  assert.equal(f(new Date(8.64e15)), "8640000000000000");
+  assert.equal(f(new Date(-8.64e15)), "-8640000000000000");
+  assert.equal(f(new Date(-1)), "-1");
+  // and is not mistaken for a number, nor a caller's BigInt for a Date
+  assert.throws(() => f(2n ** 63n + 2n ** 62n), (e) => e.code === "INVALID_INPUT" && /bigint/.test(e.message));
+  assert.throws(() => f([new Date(0)]), (e) => e.code === "INVALID_INPUT" && /\[0\]: expected string, got Date/.test(e.message));
   assert.equal(f(["hot", "renewal"]), "hot;renewal");
   assert.equal(f(Object.freeze(["a"])), "a");
   assert.equal(f(["a", "", "b"]), "a;;b");
@@ -180,6 +187,17 @@ test("buildBatchUpdateRequests: defaults (HubSpot, deals, 100 per request) and 2
     assert.ok(!("authorization" in lower(r.headers)), "no token, no Authorization header (a proxy adds it)");
   });
   assert.deepEqual(pkg.buildBatchUpdateRequests([]), [], "no inputs, no requests");
+});
+
+test("buildBatchUpdateRequests: a property named __proto__ is refused, never dropped", () => {
+  // values.js copies the caller's objects into ordinary objects, except one with a "__proto__"
+  // key, which gets a null prototype so that the key reaches the core as a field; the core
+  // refuses it (a JS request body could not carry it), whatever its value.
+  for (const v of ['"x"', "{}", "1"]) {
+    const properties = JSON.parse(`{"a":"1","__proto__":${v},"b":2}`);
+    const e = throwsCode(() => pkg.buildBatchUpdateRequests([{ id: "5", properties }], { accessToken: "t" }), "INVALID_INPUT", v);
+    assert.equal(e.message, 'inputs[0].properties["__proto__"]: not a property name');
+  }
 });
 
 test("buildBatchUpdateRequests: idProperty, objectType, trailing slash, escaping", () => {
