@@ -3,7 +3,7 @@
 
 use hubspot_batch::config::RateLimit;
 use hubspot_batch::config::{ClientConfig, Secret};
-use hubspot_batch::engine::{Action, Engine, Event, READ_LATER_MS};
+use hubspot_batch::engine::{Action, Engine, Event, CLOCK_SLACK_MS, READ_LATER_MS};
 use hubspot_batch::model::{Map, SimplePublicObjectBatchInput};
 use hubspot_batch::response::{read_body, ResponseMeta};
 
@@ -88,7 +88,7 @@ fn read_later_boundary_waits_for_now() {
     let Action::Send(a) = engine.poll(0.0) else {
         panic!("expected a request")
     };
-    // A's 200 at 100: its slot frees at 10 100. B leaves then (one request on the wire until
+    // A's 200 at 100: its slot frees at 10 100 (and the clock's slack). B leaves then (one request on the wire until
     // HubSpot's first answer) and is on the wire; input 2 waits.
     engine.handle(
         100.0,
@@ -102,7 +102,7 @@ fn read_later_boundary_waits_for_now() {
     let Action::Send(_b) = engine.poll(100.0) else {
         panic!("expected a request")
     };
-    let read_at = 10_100.0 - READ_LATER_MS;
+    let read_at = 10_100.0 + CLOCK_SLACK_MS - READ_LATER_MS;
     assert_eq!(engine.poll(100.0), Action::WaitUntil(read_at));
     // Back at the time asked for: the read, not another wait for the same time.
     assert_eq!(engine.poll(read_at), Action::Read(a.id));

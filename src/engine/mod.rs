@@ -17,7 +17,7 @@ mod permit;
 mod window;
 
 pub use ledger::Ledger;
-pub use window::RateWindow;
+pub use window::{RateWindow, CLOCK_SLACK_MS};
 
 use permit::{Permit, Permits};
 

@@ -1042,7 +1042,7 @@ fn default_options_send_a_whole_window_at_once() {
     );
     assert_eq!(
         engine.window.as_mut().and_then(|w| w.next_free(50.0)),
-        Some(10_050.0),
+        Some(10_050.0 + CLOCK_SLACK_MS),
         "the next request when the first slot frees"
     );
 }
@@ -1079,9 +1079,12 @@ fn a_slot_frees_one_interval_after_the_answer_was_heard_not_read() {
     );
     assert_eq!(engine.poll(400.0), Action::Read(first.id));
     engine.handle(400.0, Event::Body { id: first.id, body });
-    assert_eq!(engine.poll(400.0), Action::WaitUntil(10_050.0));
+    assert_eq!(
+        engine.poll(400.0),
+        Action::WaitUntil(10_050.0 + CLOCK_SLACK_MS)
+    );
     // A `heard` later than `now` is taken as `now`.
-    let second = send(&mut engine, 10_050.0);
+    let second = send(&mut engine, 10_050.0 + CLOCK_SLACK_MS);
     let Reply::Http { status, meta, body } = sim.respond(&second.request, 10_060.0) else {
         panic!()
     };
@@ -1099,7 +1102,7 @@ fn a_slot_frees_one_interval_after_the_answer_was_heard_not_read() {
             .window
             .as_ref()
             .and_then(RateWindow::earliest_release),
-        Some(20_100.0)
+        Some(20_100.0 + CLOCK_SLACK_MS)
     );
     assert_eq!(engine.poll(10_100.0), Action::Read(second.id));
     engine.handle(
@@ -1191,7 +1194,7 @@ fn an_answer_heard_but_not_yet_read_frees_its_concurrency_and_paces_from_its_hea
             .window
             .as_ref()
             .and_then(RateWindow::earliest_release),
-        Some(1020.0)
+        Some(1020.0 + CLOCK_SLACK_MS)
     );
 }
 
@@ -1789,10 +1792,13 @@ fn a_success_is_read_later_and_an_error_at_once() {
         );
         body
     };
-    // A 200 at 100: its slot frees at 10 100, so the next send is 10 s away; B and C are on
+    // A 200 at 100: its slot frees at 10 100 (and CLOCK_SLACK_MS), so the next send is 10 s away; B and C are on
     // the wire. Not read: the engine waits until 1 s before that send.
     let body_a = heard(&mut engine, 100.0, a.id, ok_reply(&mut sim, &a, 100.0));
-    assert_eq!(engine.poll(100.0), Action::WaitUntil(9100.0));
+    assert_eq!(
+        engine.poll(100.0),
+        Action::WaitUntil(9100.0 + CLOCK_SLACK_MS)
+    );
     // A 500 at 200, C still on the wire: read at once (A still not).
     let body_b = heard(
         &mut engine,
@@ -1808,13 +1814,19 @@ fn a_success_is_read_later_and_an_error_at_once() {
             body: body_b,
         },
     );
-    assert_eq!(engine.poll(200.0), Action::WaitUntil(9100.0));
-    assert_eq!(engine.poll(5000.0), Action::WaitUntil(9100.0));
+    assert_eq!(
+        engine.poll(200.0),
+        Action::WaitUntil(9100.0 + CLOCK_SLACK_MS)
+    );
+    assert_eq!(
+        engine.poll(5000.0),
+        Action::WaitUntil(9100.0 + CLOCK_SLACK_MS)
+    );
     assert_eq!(engine.progress().done, 0, "A is not read yet");
     // Within 1 s of the send: read.
-    assert_eq!(engine.poll(9100.5), Action::Read(a.id));
+    assert_eq!(engine.poll(9100.5 + CLOCK_SLACK_MS), Action::Read(a.id));
     engine.handle(
-        9100.5,
+        9100.5 + CLOCK_SLACK_MS,
         Event::Body {
             id: a.id,
             body: body_a,
@@ -1827,7 +1839,10 @@ fn a_success_is_read_later_and_an_error_at_once() {
     let [a, b, c] = [(); 3].map(|_| send(&mut engine, 0.0));
     let mut sim = Sim::new(4);
     let body_a = heard(&mut engine, 100.0, a.id, ok_reply(&mut sim, &a, 100.0));
-    assert_eq!(engine.poll(100.0), Action::WaitUntil(9100.0));
+    assert_eq!(
+        engine.poll(100.0),
+        Action::WaitUntil(9100.0 + CLOCK_SLACK_MS)
+    );
     engine.handle(
         300.0,
         Event::Failed {
@@ -1837,7 +1852,7 @@ fn a_success_is_read_later_and_an_error_at_once() {
     );
     assert_eq!(
         engine.poll(300.0),
-        Action::WaitUntil(9100.0),
+        Action::WaitUntil(9100.0 + CLOCK_SLACK_MS),
         "C is still on the wire"
     );
     engine.handle(

@@ -57,6 +57,15 @@ pub const BLIND_LIMIT: u32 = 100;
 /// such runs starting together on one token put at most a few requests each on the window.
 pub const SMALL_RUN: usize = 5;
 
+/// Added to every slot's hold. The runtime's clock (`Date.now()`) counts whole milliseconds,
+/// so a heard time can read up to one early, and it is not the server's clock, which may run a
+/// little faster over an interval. Across a network the latency covers both; with a server in
+/// the same building, or the emulator in the same process, the answer is heard within a
+/// millisecond of its arrival, and a request sent exactly an interval later can reach the
+/// server a fraction of a millisecond inside its window (seen once in CI: one 429 at 10 per
+/// second). Two milliseconds a window cost nothing measurable.
+pub const CLOCK_SLACK_MS: f64 = 2.0;
+
 /// A rolling window of at most `limit` requests per `interval` milliseconds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RateWindow {
@@ -215,7 +224,7 @@ impl RateWindow {
                     self.after = self.sends.wrapping_sub(seq);
                     *slot = Slot::Until {
                         sent,
-                        until: heard + interval,
+                        until: heard + interval + CLOCK_SLACK_MS,
                     };
                 }
             }
@@ -287,12 +296,14 @@ mod tests {
         w.on_send(1, 0.0);
         w.on_send(2, 0.0);
         assert_eq!(w.next_free(0.0), None, "both in flight: wait for an answer");
+        // Freed an interval after the answer, and the clock's slack.
+        let slack = CLOCK_SLACK_MS;
         w.on_answer(1, 50.0);
-        assert_eq!(w.next_free(60.0), Some(1050.0));
+        assert_eq!(w.next_free(60.0), Some(1050.0 + slack));
         w.on_answer(2, 70.0);
-        assert_eq!(w.next_free(1050.0), Some(1050.0));
+        assert_eq!(w.next_free(1050.0 + slack), Some(1050.0 + slack));
         w.on_send(3, 0.0);
-        assert_eq!(w.next_free(1050.0), Some(1070.0));
+        assert_eq!(w.next_free(1050.0 + slack), Some(1070.0 + slack));
     }
 
     #[test]
@@ -316,7 +327,11 @@ mod tests {
             assert_eq!(w.next_free(70.0), Some(70.0), "request {id}");
             w.on_send(id, 0.0);
         }
-        assert_eq!(w.next_free(70.0), Some(10_040.0), "the limit is the limit");
+        assert_eq!(
+            w.next_free(70.0),
+            Some(10_040.0 + CLOCK_SLACK_MS),
+            "the limit is the limit"
+        );
     }
 
     #[test]
@@ -347,7 +362,11 @@ mod tests {
         w.observe(Some(100), Some(10_000.0), Some(96));
         assert_eq!(w.share, 2, "at most twice what we hold");
         w.on_send(1, 0.0);
-        assert_eq!(w.next_free(50.0), Some(10_040.0), "two held: full");
+        assert_eq!(
+            w.next_free(50.0),
+            Some(10_040.0 + CLOCK_SLACK_MS),
+            "two held: full"
+        );
         w.on_answer(1, 90.0);
         // 50 used, 2 ours: 50 left, our part of it in proportion (2 of 50 used).
         w.observe(Some(100), Some(10_000.0), Some(50));
