@@ -5,12 +5,17 @@
 // `X-HubSpot-RateLimit-Remaining`.
 //
 //   node bench/shared-token.mjs [--pkg DIR] [--clients 1,4,8] [--deals 5000] [--rate 100/10000]
-//                               [--latency 50] [--repeat 1] [--json]
+//                               [--latency 50] [--batch-size 100] [--limiter none|memory|both]
+//                               [--repeat 1] [--json]
+//
+// Each client is told the token's limit (`rateLimit`, from --rate) and sends --batch-size inputs
+// a request. Small windows of one input each (`--rate 20/1000 --batch-size 1`) are what the
+// shared limiter's figures in README.md were measured with.
 //
 // Per client count it prints: requests the emulator saw, 429s and their share, wall (from the
 // first update() call to the last one settling), bound and wall/bound, inputs lost (neither in
 // `results` nor in `failed`) and failed. Bound = the least wall time any client (or all of them
-// together) can reach: (windows - 1) x interval + one latency, windows = ceil(batches / limit),
+// together) can reach: (windows - 1) x interval + one latency, windows = ceil(requests / limit),
 // as bench/run.mjs counts it for the throughput rows. --json prints one JSON line per run instead.
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -28,6 +33,7 @@ const { values } = parseArgs({
     deals: { type: "string", default: "5000" },
     rate: { type: "string", default: "100/10000" },
     latency: { type: "string", default: "50" },
+    "batch-size": { type: "string", default: "100" },
     repeat: { type: "string", default: "1" },
     json: { type: "boolean", default: false },
     // none: each client on its own (the headers are all they share); memory: all on one
@@ -38,6 +44,7 @@ const { values } = parseArgs({
 const [requests, intervalMs] = values.rate.split("/").map(Number);
 const deals = Number(values.deals);
 const latencyMs = Number(values.latency);
+const batchSize = Number(values["batch-size"]);
 const { HubSpotBatch, memoryRateLimiter } = require(join(values.pkg, "node.cjs"));
 
 /** One run of `n` clients; resolves with its figures. */
@@ -52,12 +59,13 @@ async function run(n, limiter) {
       dealInputs(deals).map((x, i) => ({ ...x, id: String(k * deals + i + 1) })),
     );
     const shared = limiter === "memory" ? memoryRateLimiter({ requests, intervalMs }) : null;
-    const clients = inputs.map(() => new HubSpotBatch({ accessToken: "emulator-token", baseUrl: em.url, ...(shared ? { rateLimiter: shared } : {}) }));
+    const options = { accessToken: "emulator-token", baseUrl: em.url, rateLimit: { requests, intervalMs }, batchSize };
+    const clients = inputs.map(() => new HubSpotBatch({ ...options, ...(shared ? { rateLimiter: shared } : {}) }));
     const t0 = performance.now();
     const results = await Promise.all(clients.map((c, k) => c.update(inputs[k])));
     const wallMs = performance.now() - t0;
     const state = await em.control("state");
-    const batches = n * Math.ceil(deals / 100);
+    const batches = n * Math.ceil(deals / batchSize);
     const boundMs = (Math.ceil(batches / requests) - 1) * intervalMs + latencyMs;
     let lost = 0, failed = 0, updated = 0;
     for (const [k, r] of results.entries()) {
@@ -89,7 +97,7 @@ async function run(n, limiter) {
 
 const pct = (x) => `${(100 * x).toFixed(1)}%`;
 if (!values.json) {
-  console.log(`${deals.toLocaleString("en-US")} deals per client, ${requests}/${intervalMs / 1000} s, latency ${latencyMs} ms, package ${values.pkg}`);
+  console.log(`${deals.toLocaleString("en-US")} deals per client, ${batchSize} a request, ${requests}/${intervalMs / 1000} s, latency ${latencyMs} ms, package ${values.pkg}`);
   console.log("clients | limiter | requests | 429s | 429 share | wall | bound | wall/bound | lost | failed");
 }
 for (const n of values.clients.split(",").map(Number)) {
