@@ -329,6 +329,23 @@ fn send(engine: &mut Engine, now: f64) -> Outgoing {
 /// meanwhile are returned; any other action before the `Read` fails the test.
 fn reply_to(engine: &mut Engine, now: f64, id: u64, reply: Reply) -> Vec<Outgoing> {
     let mut sent = Vec::new();
+    if let Some(body) = hear(engine, now, id, now, reply) {
+        loop {
+            match engine.poll(now) {
+                Action::Read(r) if r == id => break,
+                Action::Send(out) => sent.push(out),
+                other => panic!("expected Read({id}) at {now}, got {other:?}"),
+            }
+        }
+        engine.handle(now, Event::Body { id, body });
+    }
+    sent
+}
+
+/// Tells the engine what a transport reports first about request `id`: an HTTP answer's
+/// headers, heard at `at` (its body is returned, to be handed over when the engine asks for
+/// it), a network failure, or nothing at all (both `None`).
+fn hear(engine: &mut Engine, now: f64, id: u64, at: f64, reply: Reply) -> Option<Body> {
     match reply {
         Reply::Http { status, meta, body } => {
             engine.handle(
@@ -337,22 +354,17 @@ fn reply_to(engine: &mut Engine, now: f64, id: u64, reply: Reply) -> Vec<Outgoin
                     id,
                     status,
                     meta,
-                    at: now,
+                    at,
                 },
             );
-            loop {
-                match engine.poll(now) {
-                    Action::Read(r) if r == id => break,
-                    Action::Send(out) => sent.push(out),
-                    other => panic!("expected Read({id}) at {now}, got {other:?}"),
-                }
-            }
-            engine.handle(now, Event::Body { id, body });
+            Some(body)
         }
-        Reply::Network(message) => engine.handle(now, Event::Failed { id, message }),
-        Reply::Silence => {}
+        Reply::Network(message) => {
+            engine.handle(now, Event::Failed { id, message });
+            None
+        }
+        Reply::Silence => None,
     }
-    sent
 }
 
 struct Run {
@@ -446,21 +458,8 @@ fn drive(config: ClientConfig, inputs: Vec<SimplePublicObjectBatchInput>, sim: &
                 continue;
             }
             on_wire.remove(&id);
-            match reply {
-                Reply::Http { status, meta, body } => {
-                    engine.handle(
-                        now,
-                        Event::Heard {
-                            id,
-                            status,
-                            meta,
-                            at,
-                        },
-                    );
-                    heard.insert(id, body);
-                }
-                Reply::Network(message) => engine.handle(now, Event::Failed { id, message }),
-                Reply::Silence => unreachable!(),
+            if let Some(body) = hear(&mut engine, now, id, at, reply) {
+                heard.insert(id, body);
             }
         }
     }
@@ -476,21 +475,8 @@ fn past_the_boundary(_engine: &mut Engine, now: f64, t: f64) -> f64 {
 
 /// Every event a transport could still report for `id`.
 fn late(engine: &mut Engine, now: f64, id: u64, reply: Reply) {
-    match reply {
-        Reply::Http { status, meta, body } => {
-            engine.handle(
-                now,
-                Event::Heard {
-                    id,
-                    status,
-                    meta,
-                    at: now,
-                },
-            );
-            engine.handle(now, Event::Body { id, body });
-        }
-        Reply::Network(message) => engine.handle(now, Event::Failed { id, message }),
-        Reply::Silence => {}
+    if let Some(body) = hear(engine, now, id, now, reply) {
+        engine.handle(now, Event::Body { id, body });
     }
 }
 
@@ -1358,22 +1344,11 @@ fn drive_with_timings(
                     };
                     steps.push((told, Step::Tell(id, reply, heard_at)));
                 }
-                Step::Tell(id, Reply::Http { status, meta, body }, at) => {
-                    engine.handle(
-                        now,
-                        Event::Heard {
-                            id,
-                            status,
-                            meta,
-                            at,
-                        },
-                    );
-                    heard.insert(id, body);
+                Step::Tell(id, reply, at) => {
+                    if let Some(body) = hear(&mut engine, now, id, at, reply) {
+                        heard.insert(id, body);
+                    }
                 }
-                Step::Tell(id, Reply::Network(message), _) => {
-                    engine.handle(now, Event::Failed { id, message })
-                }
-                Step::Tell(_, Reply::Silence, _) => {}
             }
         }
     }
@@ -1778,22 +1753,10 @@ fn a_success_is_read_later_and_an_error_at_once() {
         "the window is full"
     );
     let heard = |engine: &mut Engine, now: f64, id: u64, reply: Reply| {
-        let Reply::Http { status, meta, body } = reply else {
-            panic!()
-        };
-        engine.handle(
-            now,
-            Event::Heard {
-                id,
-                status,
-                meta,
-                at: now,
-            },
-        );
-        body
+        hear(engine, now, id, now, reply).expect("an HTTP answer")
     };
-    // A 200 at 100: its slot frees at 10 100 (and CLOCK_SLACK_MS), so the next send is 10 s away; B and C are on
-    // the wire. Not read: the engine waits until 1 s before that send.
+    // A 200 at 100: its slot frees at 10 100 (and CLOCK_SLACK_MS), so the next send is 10 s
+    // away; B and C are on the wire. Not read: the engine waits until 1 s before that send.
     let body_a = heard(&mut engine, 100.0, a.id, ok_reply(&mut sim, &a, 100.0));
     assert_eq!(
         engine.poll(100.0),

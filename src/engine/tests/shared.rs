@@ -107,21 +107,8 @@ fn drive_shared(
             if cancelled.contains(&(c, id)) {
                 continue;
             }
-            match reply {
-                Reply::Http { status, meta, body } => {
-                    engine.handle(
-                        now,
-                        Event::Heard {
-                            id,
-                            status,
-                            meta,
-                            at,
-                        },
-                    );
-                    heard.insert((c, id), body);
-                }
-                Reply::Network(message) => engine.handle(now, Event::Failed { id, message }),
-                Reply::Silence => unreachable!(),
+            if let Some(body) = hear(engine, now, id, at, reply) {
+                heard.insert((c, id), body);
             }
         }
     }
