@@ -6,6 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { basename, join } from "node:path";
 import { startEmulator } from "../../emulator/emulator.mjs";
 import { EXAMPLE_WORKER_DIR, TOKEN, bundleWorker, removeDir, setUpProject, startWorker } from "../support.mjs";
@@ -55,6 +56,43 @@ async function call(path, { method = "POST", origin = ORIGIN, body, headers = {}
     json = JSON.parse(text);
   } catch {}
   return { status: res.status, headers: res.headers, text, json };
+}
+
+/** A POST that declares a `bytes`-long body and sends none of it: what the proxy answers on
+ * the headers alone. Sending a large body the server does not read races the server's close
+ * (workerd resets the connection, and the client may lose the answer: seen once in CI); here
+ * no body byte is in flight, and an answer that waited for the body fails the test. */
+function headersOnly(path, bytes) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(worker.url + path, {
+      method: "POST",
+      headers: { Origin: ORIGIN, "Content-Type": "application/json", "Content-Length": String(bytes) },
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(new Error(`${path}: no answer on the headers alone within 10 s (did the proxy wait for the body?)`));
+    }, 10_000);
+    req.on("response", (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => (text += d));
+      res.on("end", () => {
+        clearTimeout(timer);
+        req.destroy();
+        seen.push(text);
+        let json;
+        try {
+          json = JSON.parse(text);
+        } catch {}
+        resolve({ status: res.statusCode, headers: res.headers, text, json });
+      });
+    });
+    req.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    req.flushHeaders();
+  });
 }
 
 const apiRequests = () => hub.emulator.getState().requests;
@@ -162,9 +200,10 @@ test("by default only update is served: archive and the others get a JSON 403 an
       assert.equal(r.headers.get("access-control-allow-origin"), ORIGIN, "an allowed page can read the refusal");
     }
   }
-  // refused on the path alone: an oversized or malformed body changes nothing
-  const big = await call("/crm/v3/objects/0-3/batch/archive", { body: "x".repeat(2_000_000) });
+  // refused on the path alone: a 2 MB body (over the cap) is not even waited for
+  const big = await headersOnly("/crm/v3/objects/0-3/batch/archive", 2_000_000);
   assert.equal(big.status, 403, big.text);
+  assert.equal(big.json.category, "OPERATION_NOT_ALLOWED");
   assert.equal(apiRequests(), n, "nothing reached HubSpot");
   assert.equal(hub.emulator.getRecord("deals", "7").archived, false);
   // an unknown operation word is no route at all
@@ -269,8 +308,8 @@ test("malformed JSON gets 400", async () => {
 
 test("an oversized body gets 413", async () => {
   const n = apiRequests();
-  const big = JSON.stringify({ inputs: [{ id: "1", properties: { description: "x".repeat(1_100_000) } }] });
-  const r = await call(BATCH, { body: big });
+  // declared too large: refused by its Content-Length, before a byte of it is read
+  const r = await headersOnly(BATCH, 1_100_000);
   assert.equal(r.status, 413, r.text);
   assert.equal(r.json.category, "PAYLOAD_TOO_LARGE");
   // streamed (chunked, no Content-Length): refused by its size once read
