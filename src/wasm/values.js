@@ -3,7 +3,8 @@
 // Why: serde-wasm-bindgen reads objects with getters and Object.entries through imports that
 // do not catch, so a throwing getter, a Proxy trap or a revoked Proxy would throw through the
 // wasm frames. This file reads the caller's values once, catching all of that, and hands over
-// a copy made only of strings, numbers, booleans, null, arrays and null-prototype objects.
+// a copy made only of strings, numbers, booleans, null, arrays, plain objects and the BigInts
+// that stand for Dates (below).
 // It judges nothing: the Rust core (src/input.rs, `Value`) validates and formats, and writes
 // every message. What JSON has no word for is tagged `{"\0": what}`:
 //   undefined -> "undefined"; function, bigint, symbol -> their typeof; a string with a lone
